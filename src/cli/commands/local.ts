@@ -1,0 +1,88 @@
+/**
+ * Commands that work without a running daemon: `init` and `daemon`.
+ */
+import type { Command } from 'commander'
+import { initHome, isInitialized } from '../../daemon/init.js'
+import { Daemon } from '../../daemon/daemon.js'
+import type { Config } from '../../daemon/config.js'
+import { contextOf } from '../context.js'
+import { printJson } from '../output.js'
+
+interface InitFlags { name?: string, apiPort?: string, listen?: string[], mdns?: boolean }
+
+function configure (flags: InitFlags): (config: Config) => Config {
+  return (config) => ({
+    ...config,
+    api: flags.apiPort === undefined ? config.api : { ...config.api, port: Number(flags.apiPort) },
+    p2p: {
+      ...config.p2p,
+      listen: flags.listen ?? config.p2p.listen,
+      mdns: flags.mdns ?? config.p2p.mdns
+    }
+  })
+}
+
+function initOptions (command: Command): Command {
+  return command
+    .option('--name <name>', 'device name shown to other members (default: host name)')
+    .option('--api-port <port>', 'port of the local API (0: any free port)')
+    .option('--listen <multiaddr...>', 'peer-to-peer listen addresses')
+    .option('--no-mdns', 'do not discover members on the LAN by mDNS')
+}
+
+function banner (daemon: Daemon): string {
+  const s = daemon.status()
+  return [
+    `weft ${s.version} running as "${s.name}"`,
+    `  device ID  ${s.deviceId}`,
+    `  API        ${s.api}   (dashboard address; token in ${daemon.paths.apiToken})`,
+    `  listening  ${s.addresses.join('  ') || '(nothing)'}`,
+    `  home       ${s.home}   (log: ${daemon.paths.log})`,
+    s.networks.length === 0
+      ? '  To invite another device: weft net create NAME, then weft net invite NAME, and on the other device: weft net join CODE'
+      : `  networks   ${s.networks.map((n) => `${n.name} (${n.members} members)`).join(', ')}. Invite with: weft net invite ${s.networks[0]?.name ?? 'NAME'}`,
+    '  Stop with Ctrl-C.'
+  ].join('\n')
+}
+
+/** Registers `init` and `daemon`. */
+export function registerLocalCommands (program: Command): void {
+  initOptions(program.command('init').description('create this device\'s identity and config; refuses to overwrite an existing one'))
+    .action(async (flags: InitFlags, command: Command) => {
+      const ctx = contextOf(command)
+      const { deviceId } = await initHome(ctx.home, { name: flags.name, configure: configure(flags) })
+      if (ctx.json) printJson({ deviceId, home: ctx.home })
+      else process.stdout.write(`initialized ${ctx.home}\ndevice ID ${deviceId}\n`)
+    })
+
+  initOptions(program.command('daemon').description('run the node in the foreground (creates an identity on first run); SIGINT/SIGTERM stop it cleanly'))
+    .action(async (flags: InitFlags, command: Command) => {
+      const ctx = contextOf(command)
+      if (!await isInitialized(ctx.home)) {
+        const { deviceId } = await initHome(ctx.home, { name: flags.name, configure: configure(flags) })
+        process.stdout.write(`created a new device identity in ${ctx.home} (${deviceId})\n`)
+      }
+      const daemon = await Daemon.open(ctx.home)
+      await daemon.start()
+      if (ctx.json) printJson(daemon.status())
+      else process.stdout.write(banner(daemon) + '\n')
+      await new Promise<void>((resolve) => {
+        let stopping = false
+        const onSignal = (signal: string): void => {
+          if (stopping) {
+            process.stderr.write(`weft: ${signal} again, exiting now\n`)
+            process.exit(130)
+          }
+          stopping = true
+          process.stdout.write(`weft: ${signal}, stopping\n`)
+          daemon.stop().then(resolve, (err: unknown) => {
+            process.stderr.write(`weft: error while stopping: ${(err as Error).message}\n`)
+            process.exitCode = 1
+            resolve()
+          })
+        }
+        process.on('SIGINT', onSignal)
+        process.on('SIGTERM', onSignal)
+      })
+    })
+}

@@ -1,0 +1,47 @@
+/**
+ * The `weft` command line: a client of the running daemon's API (only `init` and `daemon`
+ * work without one). Errors print one line and exit non-zero.
+ */
+import { Command, CommanderError } from 'commander'
+import { toWeftError } from '../core/errors.js'
+import { weftVersion } from '../version.js'
+import { registerLocalCommands } from './commands/local.js'
+import { registerStatusCommands } from './commands/status.js'
+import { registerNetCommands } from './commands/net.js'
+
+/** Builds the program (exported for tests). */
+export function buildProgram (): Command {
+  const program = new Command('weft')
+    .description('one peer-to-peer daemon per device: private networks of your devices and friends')
+    .version(weftVersion)
+    .option('--home <dir>', 'data directory (default: $WEFT_HOME, or $XDG_DATA_HOME/weft, or ~/.local/share/weft)')
+    .option('--json', 'print machine-readable JSON')
+    .showHelpAfterError('(run "weft --help" for usage)')
+    .exitOverride()
+  registerLocalCommands(program)
+  registerStatusCommands(program)
+  registerNetCommands(program)
+  for (const command of program.commands) {
+    command.exitOverride()
+    for (const sub of command.commands) sub.exitOverride()
+  }
+  return program
+}
+
+/** Runs the CLI with `argv` (process.argv form). */
+export async function main (argv: string[]): Promise<number> {
+  const program = buildProgram()
+  try {
+    await program.parseAsync(argv)
+    return typeof process.exitCode === 'number' ? process.exitCode : 0
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2
+    const e = toWeftError(err)
+    if (argv.includes('--json')) process.stdout.write(JSON.stringify({ error: e.toJSON() }) + '\n')
+    process.stderr.write(`weft: ${e.message}\n`)
+    return 1
+  }
+}
+
+const code = await main(process.argv)
+process.exitCode = code

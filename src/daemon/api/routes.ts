@@ -1,0 +1,56 @@
+/**
+ * Routes of the local API (v1). Thin: parse, call the daemon, answer JSON.
+ */
+import { Hono } from 'hono'
+import { streamSSE } from 'hono/streaming'
+import type { ApiBackend } from './types.js'
+import { createNetworkBody, inviteBody, joinBody, parseBody } from './schemas.js'
+
+/** Builds the `/api/v1` routes. */
+export function apiRoutes (backend: ApiBackend): Hono {
+  const app = new Hono()
+  const nets = backend.networks
+
+  app.get('/status', (c) => c.json(backend.status()))
+  app.get('/networks', (c) => c.json(nets.list()))
+  app.post('/networks', async (c) => {
+    const body = await parseBody(createNetworkBody, async () => await c.req.json())
+    return c.json(await nets.create(body.name), 201)
+  })
+  app.get('/networks/:net', (c) => c.json(nets.summary(nets.resolve(c.req.param('net')).id)))
+  app.get('/networks/:net/members', (c) => c.json(nets.members(c.req.param('net'))))
+  app.post('/networks/:net/invites', async (c) => {
+    const body = await parseBody(inviteBody, async () => await c.req.json())
+    return c.json(await nets.invite(c.req.param('net'), body), 201)
+  })
+  app.delete('/networks/:net/members/:device', async (c) => {
+    await nets.remove(c.req.param('net'), c.req.param('device'))
+    return c.json({ ok: true })
+  })
+  app.post('/networks/:net/leave', async (c) => {
+    await nets.leave(c.req.param('net'))
+    return c.json({ ok: true })
+  })
+  app.post('/join', async (c) => {
+    const body = await parseBody(joinBody, async () => await c.req.json())
+    return c.json(await nets.join(body.code, { signal: c.req.raw.signal }), 201)
+  })
+  app.get('/peers', (c) => c.json(nets.peers()))
+  app.get('/events', (c) => streamSSE(c, async (stream) => {
+    const send = (event: string) => (data: unknown) => { void stream.writeSSE({ event, data: JSON.stringify(data) }) }
+    const offs = [
+      nets.events.on('network:changed', send('network:changed')),
+      nets.events.on('network:removed', send('network:removed')),
+      nets.events.on('member:online', send('member:online')),
+      nets.events.on('member:offline', send('member:offline'))
+    ]
+    await stream.writeSSE({ event: 'hello', data: JSON.stringify(backend.status()) })
+    const closed = new Promise<void>((resolve) => { stream.onAbort(resolve) })
+    while (!stream.aborted && !stream.closed) {
+      await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 15_000))])
+      if (!stream.aborted) await stream.writeSSE({ event: 'ping', data: String(Date.now()) })
+    }
+    for (const off of offs) off()
+  }))
+  return app
+}

@@ -1,0 +1,33 @@
+/**
+ * Request bodies of the local API, validated with zod; a bad body is INVALID_ARGUMENT
+ * naming the field.
+ */
+import { z } from 'zod'
+import { WeftError } from '../../core/errors.js'
+
+/** POST /networks */
+export const createNetworkBody = z.object({ name: z.string().trim().min(1).max(64).regex(/^[^\s/]+$/, 'no spaces or slashes') }).strict()
+/** POST /networks/:net/invites */
+export const inviteBody = z.object({
+  uses: z.number().int().min(1).max(1000).default(1),
+  ttlSeconds: z.number().int().min(1).max(365 * 86400).default(86400),
+  role: z.enum(['admin', 'member']).default('member')
+}).strict()
+/** POST /join */
+export const joinBody = z.object({ code: z.string().min(1).max(4096) }).strict()
+
+/** Parses a JSON body with `schema`. */
+export async function parseBody<T> (schema: z.ZodType<T, unknown>, read: () => Promise<unknown>): Promise<T> {
+  let value: unknown
+  try {
+    value = await read()
+  } catch {
+    throw new WeftError('INVALID_ARGUMENT', 'request body must be JSON')
+  }
+  const result = schema.safeParse(value ?? {})
+  if (!result.success) {
+    const issue = result.error.issues[0]
+    throw new WeftError('INVALID_ARGUMENT', `invalid request: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`.trim())
+  }
+  return result.data
+}

@@ -1,0 +1,25 @@
+/**
+ * What the API routes need from the daemon, declared here so the routes depend on an
+ * interface, not on the composition root.
+ */
+import type { DeviceId } from '../../core/ids.js'
+import type { NetworkService } from '../../network/service.js'
+
+/** `GET /api/v1/status`. */
+export interface StatusView {
+  deviceId: DeviceId
+  name: string
+  version: string
+  api: string
+  pid: number
+  home: string
+  uptimeSeconds: number
+  addresses: string[]
+  networks: Array<{ id: string, name: string, role: string, members: number, online: number }>
+}
+
+/** The daemon as the API sees it. */
+export interface ApiBackend {
+  status: () => StatusView
+  networks: NetworkService
+}

@@ -1,0 +1,75 @@
+/**
+ * The daemon's configuration file (`<home>/config.json`): schema, defaults and validation.
+ * A file that does not match the schema stops the daemon with a message naming the field.
+ */
+import { hostname } from 'node:os'
+import { z } from 'zod'
+import { WeftError } from '../core/errors.js'
+import { logLevels } from '../core/log.js'
+import { readFileIfExists, writeFileAtomic } from '../core/atomic-file.js'
+
+/** Default port of the local API and dashboard. */
+export const defaultApiPort = 7557
+/** Default TCP port of the peer-to-peer listener (WebSockets use the next one). */
+export const defaultP2pPort = 7558
+
+const deviceName = z.string().trim().min(1).max(64).regex(/^[^\s/]+$/, 'no spaces or slashes')
+
+/** Schema of config.json. */
+export const configSchema = z.object({
+  version: z.literal(1),
+  deviceName,
+  api: z.object({
+    host: z.enum(['127.0.0.1', '::1', 'localhost']).default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535).default(defaultApiPort)
+  }).strict().default({ host: '127.0.0.1', port: defaultApiPort }),
+  p2p: z.object({
+    listen: z.array(z.string().startsWith('/')).default([`/ip4/0.0.0.0/tcp/${defaultP2pPort}`, `/ip6/::/tcp/${defaultP2pPort}`, `/ip4/0.0.0.0/tcp/${defaultP2pPort + 1}/ws`]),
+    announce: z.array(z.string().startsWith('/')).default([]),
+    mdns: z.boolean().default(true),
+    mdnsIntervalMs: z.number().int().min(1000).max(3_600_000).default(10_000),
+    /** Public bootstrap peers: none by default, so weft contacts no public node unless asked. */
+    bootstrap: z.array(z.string().startsWith('/')).default([])
+  }).strict().default({ listen: [`/ip4/0.0.0.0/tcp/${defaultP2pPort}`, `/ip6/::/tcp/${defaultP2pPort}`, `/ip4/0.0.0.0/tcp/${defaultP2pPort + 1}/ws`], announce: [], mdns: true, mdnsIntervalMs: 10_000, bootstrap: [] }),
+  log: z.object({
+    level: z.enum(logLevels).default('info')
+  }).strict().default({ level: 'info' })
+}).strict()
+
+/** A validated configuration. */
+export type Config = z.infer<typeof configSchema>
+
+/** The configuration `weft init` writes. */
+export function defaultConfig (name?: string): Config {
+  const fallback = hostname().replace(/[\s/]+/g, '-').slice(0, 64)
+  return configSchema.parse({ version: 1, deviceName: name ?? (fallback === '' ? 'device' : fallback) })
+}
+
+/** Validates a parsed config; CONFIG_INVALID naming the field otherwise. */
+export function validateConfig (value: unknown, source: string): Config {
+  const result = configSchema.safeParse(value)
+  if (!result.success) {
+    const issue = result.error.issues[0]
+    const where = issue?.path.length === 0 ? '' : `${issue?.path.join('.') ?? ''}: `
+    throw new WeftError('CONFIG_INVALID', `${source}: ${where}${issue?.message ?? 'invalid'}`)
+  }
+  return result.data
+}
+
+/** Reads and validates the config file; NOT_INITIALIZED if absent. */
+export async function loadConfig (path: string): Promise<Config> {
+  const raw = await readFileIfExists(path)
+  if (raw === undefined) throw new WeftError('NOT_INITIALIZED', `no config at ${path}: run "weft init" first`)
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(raw.toString('utf8'))
+  } catch (err) {
+    throw new WeftError('CONFIG_INVALID', `${path}: not valid JSON (${(err as Error).message})`)
+  }
+  return validateConfig(parsed, path)
+}
+
+/** Writes the config atomically (0600). */
+export async function saveConfig (path: string, config: Config): Promise<void> {
+  await writeFileAtomic(path, JSON.stringify(config, null, 2) + '\n')
+}

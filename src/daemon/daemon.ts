@@ -1,0 +1,122 @@
+/**
+ * The composition root: builds every component from the home directory's key and config,
+ * starts them in dependency order and stops them in reverse. Nothing else constructs
+ * components; there are no module-level singletons.
+ */
+import { pino } from 'pino'
+import type { DeviceKey } from '../identity/device-key.js'
+import { loadDeviceKey } from '../identity/device-key.js'
+import type { Logger } from '../core/log.js'
+import { startAll, stopAll } from '../core/lifecycle.js'
+import type { Startable } from '../core/lifecycle.js'
+import { Libp2pMesh } from '../net/libp2p-mesh.js'
+import { NetworkService } from '../network/service.js'
+import { NetworkStore } from '../network/store.js'
+import { weftVersion } from '../version.js'
+import { loadConfig } from './config.js'
+import type { Config } from './config.js'
+import { homePaths } from './home.js'
+import type { HomePaths } from './home.js'
+import { acquireLock } from './lock.js'
+import { ApiServer } from './api/server.js'
+import type { StatusView } from './api/types.js'
+
+/** Options of {@link Daemon.open}. */
+export interface DaemonOptions {
+  /** Where logs go (default: `<home>/weft.log`, plus warnings on stderr). */
+  logger?: Logger
+}
+
+/** A running (or ready to run) weft daemon. */
+export class Daemon {
+  readonly paths: HomePaths
+  readonly config: Config
+  readonly key: DeviceKey
+  readonly log: Logger
+  readonly mesh: Libp2pMesh
+  readonly networks: NetworkService
+  readonly api: ApiServer
+  #startedAt = 0
+  #release?: () => Promise<void>
+
+  private constructor (paths: HomePaths, config: Config, key: DeviceKey, log: Logger) {
+    this.paths = paths
+    this.config = config
+    this.key = key
+    this.log = log
+    this.mesh = new Libp2pMesh({
+      seed: key.seed,
+      listen: config.p2p.listen,
+      announce: config.p2p.announce,
+      mdns: { enabled: config.p2p.mdns, intervalMs: config.p2p.mdnsIntervalMs },
+      agentVersion: `weft/${weftVersion}`,
+      logger: log.child({ component: 'mesh' })
+    })
+    this.networks = new NetworkService({
+      key,
+      deviceName: config.deviceName,
+      mesh: this.mesh,
+      store: new NetworkStore(paths.networks),
+      logger: log.child({ component: 'networks' })
+    })
+    this.api = new ApiServer({ host: config.api.host, port: config.api.port, paths, logger: log.child({ component: 'api' }) })
+    this.api.attach({ status: () => this.status(), networks: this.networks })
+  }
+
+  /** Loads key and config from `home`; NOT_INITIALIZED or CONFIG_INVALID when they are missing or bad. */
+  static async open (home: string, options: DaemonOptions = {}): Promise<Daemon> {
+    const paths = homePaths(home)
+    const config = await loadConfig(paths.config)
+    const key = await loadDeviceKey(paths.deviceKey)
+    const log = options.logger ?? pino({ level: config.log.level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, pino.multistream([
+      { level: config.log.level === 'silent' ? 'silent' : config.log.level, stream: pino.destination({ dest: paths.log, sync: false, mkdir: true }) },
+      { level: 'warn', stream: process.stderr }
+    ]))
+    return new Daemon(paths, config, key, log)
+  }
+
+  /** Starts everything; on failure, what started is stopped again. */
+  async start (): Promise<void> {
+    this.#release = await acquireLock(`${this.paths.root}/daemon.lock`)
+    try {
+      await this.networks.load()
+      this.mesh.setGate(this.networks)
+      await startAll(this.#components())
+    } catch (err) {
+      await this.#release()
+      throw err
+    }
+    this.#startedAt = Date.now()
+    this.log.info({ deviceId: this.key.deviceId, api: this.api.url }, 'daemon started')
+  }
+
+  /** Stops everything, in reverse order. */
+  async stop (): Promise<void> {
+    try {
+      await stopAll(this.#components())
+    } finally {
+      await this.#release?.()
+      this.log.info('daemon stopped')
+      this.log.flush()
+    }
+  }
+
+  #components (): Startable[] {
+    return [this.mesh, this.networks, this.api]
+  }
+
+  /** What `weft status` shows. */
+  status (): StatusView {
+    return {
+      deviceId: this.key.deviceId,
+      name: this.config.deviceName,
+      version: weftVersion,
+      api: this.api.url,
+      pid: process.pid,
+      home: this.paths.root,
+      uptimeSeconds: Math.round((Date.now() - this.#startedAt) / 1000),
+      addresses: this.mesh.listenAddresses(),
+      networks: this.networks.list().map(({ id, name, role, members, online }) => ({ id, name, role, members, online }))
+    }
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * The device's home directory and the files in it. `--home`, then `WEFT_HOME`, then
+ * `$XDG_DATA_HOME/weft`, then `~/.local/share/weft`.
+ */
+import { homedir } from 'node:os'
+import { join, resolve } from 'node:path'
+
+/** Paths of everything weft keeps in a home directory. */
+export interface HomePaths {
+  root: string
+  config: string
+  deviceKey: string
+  networks: string
+  /** Written by a running daemon: its API URL and pid. */
+  apiInfo: string
+  /** Written by a running daemon: the API bearer token (0600). */
+  apiToken: string
+  log: string
+}
+
+/** Picks the home directory from the flag, the environment and the XDG default. */
+export function resolveHome (flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  if (flag !== undefined && flag !== '') return resolve(flag)
+  if (env.WEFT_HOME !== undefined && env.WEFT_HOME !== '') return resolve(env.WEFT_HOME)
+  const xdg = env.XDG_DATA_HOME !== undefined && env.XDG_DATA_HOME !== '' ? env.XDG_DATA_HOME : join(homedir(), '.local', 'share')
+  return join(xdg, 'weft')
+}
+
+/** The paths inside `root`. */
+export function homePaths (root: string): HomePaths {
+  return {
+    root,
+    config: join(root, 'config.json'),
+    deviceKey: join(root, 'device.key'),
+    networks: join(root, 'networks'),
+    apiInfo: join(root, 'api.json'),
+    apiToken: join(root, 'api.token'),
+    log: join(root, 'weft.log')
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * Keeps this device connected to the members of its networks: dials those offline with the
+ * addresses it knows (cached on disk, shared by members, found on the LAN), backing off on
+ * failure and retrying at once on fresh news; pings connected members for RTT.
+ */
+import type { DeviceId } from '../core/ids.js'
+import { Backoff } from './backoff.js'
+import type { NetworkService } from './service.js'
+
+const tickMs = 1000
+const pingEveryMs = 10_000
+const dialTimeoutMs = 10_000
+
+/** Reconnect loop of a {@link NetworkService}. */
+export class Connector {
+  readonly #svc: NetworkService
+  readonly #backoff: Backoff
+  readonly #inflight = new Set<DeviceId>()
+  readonly #timers: NodeJS.Timeout[] = []
+  #unsubscribe?: () => void
+  #running = false
+
+  constructor (svc: NetworkService, options: { initialMs: number, maxMs: number }) {
+    this.#svc = svc
+    this.#backoff = new Backoff(options)
+  }
+
+  start (): void {
+    this.#running = true
+    this.#timers.push(setInterval(() => { this.#tick() }, tickMs).unref())
+    this.#timers.push(setInterval(() => { this.#pingAll() }, pingEveryMs).unref())
+    this.#unsubscribe = this.#svc.mesh.events.on('peer:discovered', ({ deviceId, addresses }) => {
+      if (!this.#svc.fellowDevices().has(deviceId) || this.#svc.mesh.link(deviceId).online) return
+      this.#backoff.reset(deviceId)
+      void this.#attempt(deviceId, addresses)
+    })
+    this.poke()
+  }
+
+  stop (): void {
+    this.#running = false
+    for (const t of this.#timers.splice(0)) clearInterval(t)
+    this.#unsubscribe?.()
+  }
+
+  /** Something changed (membership, a disconnect): look again soon. */
+  poke (): void {
+    if (this.#running) setTimeout(() => { this.#tick() }, 50).unref()
+  }
+
+  /** A member connected: forget its failures and measure the RTT. */
+  onConnected (device: DeviceId): void {
+    this.#backoff.reset(device)
+    void this.#svc.mesh.ping(device).catch(() => {})
+  }
+
+  #tick (): void {
+    if (!this.#running) return
+    const now = Date.now()
+    for (const device of this.#svc.fellowDevices()) {
+      if (this.#inflight.has(device) || this.#svc.mesh.link(device).online || !this.#backoff.due(device, now)) continue
+      void this.#attempt(device, [])
+    }
+  }
+
+  async #attempt (device: DeviceId, extra: string[]): Promise<void> {
+    if (this.#inflight.has(device)) return
+    this.#inflight.add(device)
+    try {
+      const cached = this.#svc.activeNetworks().flatMap((r) => r.addresses[device] ?? [])
+      const known = await this.#svc.mesh.knownAddresses(device)
+      const addresses = [...new Set([...extra, ...cached, ...known])]
+      if (addresses.length === 0) {
+        this.#backoff.failed(device, Date.now())
+        return
+      }
+      await this.#svc.mesh.connect(device, addresses, { signal: AbortSignal.timeout(dialTimeoutMs) })
+      this.#backoff.reset(device)
+    } catch (err) {
+      const delay = this.#backoff.failed(device, Date.now())
+      this.#svc.log.debug({ device, delay, err: (err as Error).message }, 'member unreachable; will retry')
+    } finally {
+      this.#inflight.delete(device)
+    }
+  }
+
+  #pingAll (): void {
+    for (const device of this.#svc.fellowDevices()) {
+      if (this.#svc.mesh.link(device).online) void this.#svc.mesh.ping(device, { signal: AbortSignal.timeout(5000) }).catch(() => {})
+    }
+  }
+}
