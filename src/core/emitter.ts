@@ -16,8 +16,8 @@ export class Emitter<Events extends Record<string, unknown>> {
       set = new Set()
       this.#listeners.set(event, set)
     }
-    set.add(listener as Listener<never>)
-    return () => { set.delete(listener as Listener<never>) }
+    set.add(listener)
+    return () => { set.delete(listener) }
   }
 
   /** Delivers `payload` to every listener of `event`. */

@@ -33,12 +33,12 @@ export async function startAll (components: Startable[]): Promise<void> {
 
 /** Stops components in reverse order; every one is asked even if an earlier one throws. */
 export async function stopAll (components: Startable[]): Promise<void> {
-  let first: unknown
+  let first: Error | undefined
   for (const c of [...components].reverse()) {
     try {
       await c.stop()
     } catch (err) {
-      first ??= err
+      first ??= err instanceof Error ? err : new Error(String(err))
     }
   }
   if (first !== undefined) throw first

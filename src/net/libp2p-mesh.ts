@@ -89,11 +89,11 @@ export class Libp2pMesh implements Mesh {
       streamMuxers: [yamux()],
       peerDiscovery,
       connectionGater: {
-        denyDialPeer: async (peer) => denyPeer(peer),
-        denyInboundEncryptedConnection: async (peer) => denyPeer(peer),
-        denyOutboundEncryptedConnection: async (peer) => denyPeer(peer),
+        denyDialPeer: (peer) => denyPeer(peer),
+        denyInboundEncryptedConnection: (peer) => denyPeer(peer),
+        denyOutboundEncryptedConnection: (peer) => denyPeer(peer),
         // loopback and private addresses are where LAN peers and tests live
-        denyDialMultiaddr: async () => false
+        denyDialMultiaddr: () => false
       },
       connectionManager: { maxConnections: 512 },
       nodeInfo: { userAgent: this.#options.agentVersion },

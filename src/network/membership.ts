@@ -41,7 +41,7 @@ export function signEntry<T extends EntryBody> (body: T, key: DeviceKey): T & { 
 /** True when the entry's signature is valid for its `by`. */
 export function verifyEntry (entry: SignedEntry): boolean {
   const { sig, ...body } = entry
-  return verifyByDevice(entry.by, signingBytes(body as EntryBody), Buffer.from(sig, 'base64url'))
+  return verifyByDevice(entry.by, signingBytes(body), Buffer.from(sig, 'base64url'))
 }
 
 function compareEntries (a: { e: SignedEntry, id: string }, b: { e: SignedEntry, id: string }): number {

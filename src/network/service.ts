@@ -151,7 +151,7 @@ export class NetworkService implements Startable, ConnectionGate {
    * Stores a new or changed record, recomputes membership, announces the change and drops
    * connections that are no longer allowed. Returns the new state.
    */
-  async commit (record: NetworkRecord): Promise<MembershipState> {
+  async commit (record: NetworkRecord, options: { enforceGate?: boolean } = {}): Promise<MembershipState> {
     const state = computeMembership(record.id, record.entries)
     if (state === undefined) throw new WeftError('INTERNAL', `network ${record.id} lost its genesis entry`)
     const wasMember = this.#states.get(record.id)?.members.has(this.key.deviceId) ?? true
@@ -164,12 +164,13 @@ export class NetworkService implements Startable, ConnectionGate {
     this.#states.set(record.id, state)
     this.events.emit('network:changed', { networkId: record.id })
     if (record.removedAt !== undefined) this.events.emit('network:removed', { networkId: record.id })
-    this.#dropDisallowed()
+    if (options.enforceGate !== false) this.enforceGate()
     this.#connector.poke()
     return state
   }
 
-  #dropDisallowed (): void {
+  /** Closes connections with devices the gate no longer allows. */
+  enforceGate (): void {
     for (const record of this.#records.values()) {
       for (const device of this.#states.get(record.id)?.removed ?? []) {
         if (!this.allowConnection(device) && this.mesh.link(device).online) {
@@ -242,11 +243,12 @@ export class NetworkService implements Startable, ConnectionGate {
       const device = this.#resolveMember(state, deviceRef)
       if (device === this.key.deviceId) throw new WeftError('INVALID_ARGUMENT', 'to remove this device, use "weft net leave"')
       const entry = createRemove(this.key, state, record.entries, device)
-      await this.commit({ ...record, entries: [...record.entries, entry] })
+      // Keep the connection until the removed device has heard of its removal.
+      await this.commit({ ...record, entries: [...record.entries, entry] }, { enforceGate: false })
       return { record, device }
     })
     await this.#replicator.pushToAll(record.id, [device])
-    if (!this.allowConnection(device)) await this.mesh.disconnect(device).catch(() => {})
+    this.enforceGate()
   }
 
   /** Leaves a network: tells the members, then forgets it. */
@@ -265,7 +267,7 @@ export class NetworkService implements Startable, ConnectionGate {
       this.#records.delete(record.id)
       this.#states.delete(record.id)
       this.events.emit('network:changed', { networkId: record.id })
-      this.#dropDisallowed()
+      this.enforceGate()
     })
   }
 

@@ -3,8 +3,8 @@
  */
 import type { Command } from 'commander'
 import { initHome, isInitialized } from '../../daemon/init.js'
-import { Daemon } from '../../daemon/daemon.js'
 import type { Config } from '../../daemon/config.js'
+import type { Daemon } from '../../daemon/daemon.js'
 import { contextOf } from '../context.js'
 import { printJson } from '../output.js'
 
@@ -62,6 +62,8 @@ export function registerLocalCommands (program: Command): void {
         const { deviceId } = await initHome(ctx.home, { name: flags.name, configure: configure(flags) })
         process.stdout.write(`created a new device identity in ${ctx.home} (${deviceId})\n`)
       }
+      // Loaded here so that client commands do not pay for loading libp2p.
+      const { Daemon } = await import('../../daemon/daemon.js')
       const daemon = await Daemon.open(ctx.home)
       await daemon.start()
       if (ctx.json) printJson(daemon.status())

@@ -14,13 +14,13 @@ export function apiRoutes (backend: ApiBackend): Hono {
   app.get('/status', (c) => c.json(backend.status()))
   app.get('/networks', (c) => c.json(nets.list()))
   app.post('/networks', async (c) => {
-    const body = await parseBody(createNetworkBody, async () => await c.req.json())
+    const body = await parseBody(createNetworkBody, async (): Promise<unknown> => await c.req.json())
     return c.json(await nets.create(body.name), 201)
   })
   app.get('/networks/:net', (c) => c.json(nets.summary(nets.resolve(c.req.param('net')).id)))
   app.get('/networks/:net/members', (c) => c.json(nets.members(c.req.param('net'))))
   app.post('/networks/:net/invites', async (c) => {
-    const body = await parseBody(inviteBody, async () => await c.req.json())
+    const body = await parseBody(inviteBody, async (): Promise<unknown> => await c.req.json())
     return c.json(await nets.invite(c.req.param('net'), body), 201)
   })
   app.delete('/networks/:net/members/:device', async (c) => {
@@ -32,7 +32,7 @@ export function apiRoutes (backend: ApiBackend): Hono {
     return c.json({ ok: true })
   })
   app.post('/join', async (c) => {
-    const body = await parseBody(joinBody, async () => await c.req.json())
+    const body = await parseBody(joinBody, async (): Promise<unknown> => await c.req.json())
     return c.json(await nets.join(body.code, { signal: c.req.raw.signal }), 201)
   })
   app.get('/peers', (c) => c.json(nets.peers()))

@@ -1,0 +1,51 @@
+// Lint: type-aware TypeScript rules, and the layer boundaries of docs/ARCHITECTURE.md
+// (dependencies point down only: core < identity < net < network < daemon < cli).
+import js from '@eslint/js'
+import tseslint from 'typescript-eslint'
+
+const layers = {
+  core: [],
+  identity: ['core'],
+  net: ['core', 'identity'],
+  network: ['core', 'identity', 'net'],
+  daemon: ['core', 'identity', 'net', 'network', 'version'],
+  cli: ['core', 'daemon', 'identity', 'network', 'version'],
+  testing: ['core', 'identity', 'net', 'network', 'daemon']
+}
+const all = Object.keys(layers)
+
+function boundaries (layer, allowed) {
+  const forbidden = all.filter((l) => l !== layer && !allowed.includes(l))
+  return {
+    files: [`src/${layer}/**/*.ts`],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          ...forbidden.map((l) => ({ group: [`**/${l}/*`, `**/${l}/**`], message: `layer "${layer}" may not import "${l}" (dependencies point down: see docs/ARCHITECTURE.md)` })),
+          ...(layer === 'net' ? [] : [{ group: ['libp2p', '@libp2p/*', '@chainsafe/*', '@multiformats/*'], message: 'only the net layer knows libp2p' }])
+        ]
+      }]
+    }
+  }
+}
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'eslint.config.js', 'bin/**', 'scripts/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/only-throw-error': 'error',
+      'no-console': 'error'
+    }
+  },
+  ...Object.entries(layers).map(([layer, allowed]) => boundaries(layer, allowed)),
+  {
+    files: ['test/**/*.ts', 'bench/**/*.ts', 'src/**/*.test.ts'],
+    rules: { 'no-console': 'off', '@typescript-eslint/no-non-null-assertion': 'off' }
+  }
+)

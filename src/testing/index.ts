@@ -1,0 +1,6 @@
+/**
+ * Test helpers weft supports for its own tests and for later features' tests.
+ */
+export { startTestnet, formNetwork, waitForOnline, runWeft, TestDaemon, weftBin } from './testnet.js'
+export type { Testnet, TestnetOptions, CliResult, PeerRow } from './testnet.js'
+export { waitFor } from './wait.js'

@@ -1,0 +1,163 @@
+/**
+ * A test network: N real weft daemons (separate processes running the `weft` binary) on
+ * loopback, with ephemeral ports, temporary homes, no mDNS and no bootstrap peers, torn
+ * down with the test. Used by weft's own integration tests and available to later features.
+ */
+import { spawn, execFile } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
+import { mkdtemp, rm, readFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { DeviceId } from '../core/ids.js'
+import { waitFor } from './wait.js'
+
+/** Path of the `weft` executable of this checkout. */
+export const weftBin = fileURLToPath(new URL('../../../bin/weft.js', import.meta.url))
+
+/** Result of one CLI run. */
+export interface CliResult {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+/** Runs the weft CLI with `args` (no daemon needed for `init`). */
+export async function runWeft (args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  return await new Promise((resolve) => {
+    execFile(process.execPath, [weftBin, ...args], { env: { ...process.env, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
+      const code = err === null ? 0 : typeof err.code === 'number' ? err.code : 1
+      resolve({ code, stdout, stderr })
+    })
+  })
+}
+
+/** Options of {@link startTestnet}. */
+export interface TestnetOptions {
+  /** Device names (default d0, d1, ...). */
+  names?: string[]
+  /** Extra `weft init` flags. */
+  initArgs?: string[]
+}
+
+/** One daemon of a test network. */
+export class TestDaemon {
+  readonly name: string
+  readonly home: string
+  deviceId = '' as DeviceId
+  #process?: ChildProcess
+  #output = ''
+
+  constructor (name: string, home: string) {
+    this.name = name
+    this.home = home
+  }
+
+  /** Everything the daemon printed so far (for diagnostics). */
+  get output (): string {
+    return this.#output
+  }
+
+  /** Initializes the home: loopback only, ephemeral ports, no mDNS. */
+  async init (extra: string[] = []): Promise<void> {
+    const result = await runWeft(['init', '--home', this.home, '--name', this.name, '--api-port', '0', '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', '--json', ...extra])
+    if (result.code !== 0) throw new Error(`weft init failed: ${result.stderr}`)
+    this.deviceId = (JSON.parse(result.stdout) as { deviceId: DeviceId }).deviceId
+  }
+
+  /** Starts the daemon process and waits until its API answers. */
+  async start (): Promise<void> {
+    if (this.#process !== undefined) throw new Error(`${this.name} already running`)
+    const child = spawn(process.execPath, [weftBin, 'daemon', '--home', this.home], { stdio: ['ignore', 'pipe', 'pipe'] })
+    this.#process = child
+    child.stdout.on('data', (d: Buffer) => { this.#output += d.toString() })
+    child.stderr.on('data', (d: Buffer) => { this.#output += d.toString() })
+    const exited = new Promise<never>((_resolve, reject) => {
+      child.once('exit', (code) => { reject(new Error(`${this.name} exited with ${code ?? 'signal'} during start:\n${this.#output}`)) })
+    })
+    exited.catch(() => {})
+    await Promise.race([exited, waitFor(`${this.name}'s API`, async () => {
+      const status = await this.cli(['status', '--json'])
+      return status.code === 0
+    }, 30_000, 100)])
+  }
+
+  /** Stops the daemon with SIGTERM and waits for it to exit; returns its exit code. */
+  async stop (): Promise<number | null> {
+    const child = this.#process
+    if (child === undefined) return null
+    this.#process = undefined
+    if (child.exitCode !== null) return child.exitCode
+    const code = new Promise<number | null>((resolve) => child.once('exit', (c) => { resolve(c) }))
+    child.kill('SIGTERM')
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000)
+    const result = await code
+    clearTimeout(timer)
+    return result
+  }
+
+  /** Runs the CLI against this daemon's home. */
+  async cli (args: string[]): Promise<CliResult> {
+    return await runWeft([...args, '--home', this.home])
+  }
+
+  /** Runs a CLI command with `--json` and parses its output; throws with stderr on failure. */
+  async json<T>(args: string[]): Promise<T> {
+    const result = await this.cli([...args, '--json'])
+    if (result.code !== 0) throw new Error(`weft ${args.join(' ')} failed (${result.code}): ${result.stderr.trim()}`)
+    return JSON.parse(result.stdout) as T
+  }
+
+  /** The API token and URL, for tests that call the API directly. */
+  async apiAccess (): Promise<{ url: string, token: string }> {
+    const info = JSON.parse(await readFile(join(this.home, 'api.json'), 'utf8')) as { url: string }
+    return { url: info.url, token: (await readFile(join(this.home, 'api.token'), 'utf8')).trim() }
+  }
+}
+
+/** A set of daemons and the temporary directory holding their homes. */
+export interface Testnet {
+  daemons: TestDaemon[]
+  /** Stops every daemon and deletes the homes. */
+  stop: () => Promise<void>
+}
+
+/** Starts `n` initialized daemons. */
+export async function startTestnet (n: number, options: TestnetOptions = {}): Promise<Testnet> {
+  const dir = await mkdtemp(join(tmpdir(), 'weft-testnet-'))
+  const daemons = Array.from({ length: n }, (_, i) => new TestDaemon(options.names?.[i] ?? `d${i}`, join(dir, `d${i}`)))
+  const stop = async (): Promise<void> => {
+    await Promise.allSettled(daemons.map(async (d) => await d.stop()))
+    await rm(dir, { recursive: true, force: true })
+  }
+  try {
+    await Promise.all(daemons.map(async (d) => { await d.init(options.initArgs); await d.start() }))
+  } catch (err) {
+    await stop()
+    throw err
+  }
+  return { daemons, stop }
+}
+
+/** Creates network `name` on the first daemon and has every other one join it by invite. */
+export async function formNetwork (daemons: TestDaemon[], name: string): Promise<void> {
+  const [admin, ...others] = daemons
+  if (admin === undefined) return
+  await admin.json(['net', 'create', name])
+  for (const d of others) {
+    const { code } = await admin.json<{ code: string }>(['net', 'invite', name])
+    await d.json(['net', 'join', code])
+  }
+}
+
+/** Peers of `daemon` as `weft peers --json` lists them. */
+export interface PeerRow { deviceId: DeviceId, name: string, online: boolean, path: string | null, rttMs: number | null, addresses: string[] }
+
+/** Waits until `daemon` sees exactly the devices `online` as online (and others offline). */
+export async function waitForOnline (daemon: TestDaemon, online: DeviceId[], timeoutMs = 20_000): Promise<PeerRow[]> {
+  const want = [...online].sort().join()
+  return await waitFor(`${daemon.name} to see [${online.join(', ')}] online`, async () => {
+    const peers = await daemon.json<PeerRow[]>(['peers'])
+    return peers.filter((p) => p.online).map((p) => p.deviceId).sort().join() === want ? peers : undefined
+  }, timeoutMs, 200)
+}
