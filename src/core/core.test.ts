@@ -1,5 +1,5 @@
 /**
- * Core helpers: base32, durations, atomic writes, lifecycle ordering, 
+ * Core helpers: base32, durations, atomic writes, lifecycle ordering.
  */
 import { describe, it } from 'node:test'
 import { strict as assert } from 'node:assert'
