@@ -8,9 +8,10 @@ const layers = {
   identity: ['core'],
   net: ['core', 'identity'],
   network: ['core', 'identity', 'net'],
-  daemon: ['core', 'identity', 'net', 'network', 'version'],
-  cli: ['core', 'daemon', 'identity', 'network', 'version'],
-  testing: ['core', 'identity', 'net', 'network', 'daemon']
+  features: ['core', 'identity', 'net', 'network'],
+  daemon: ['core', 'identity', 'net', 'network', 'features', 'version'],
+  cli: ['core', 'daemon', 'identity', 'network', 'features', 'version'],
+  testing: ['core', 'identity', 'net', 'network', 'features', 'daemon']
 }
 const all = Object.keys(layers)
 

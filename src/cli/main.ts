@@ -8,6 +8,7 @@ import { weftVersion } from '../version.js'
 import { registerLocalCommands } from './commands/local.js'
 import { registerStatusCommands } from './commands/status.js'
 import { registerNetCommands } from './commands/net.js'
+import { registerPerfCommand } from './commands/perf.js'
 
 /** Builds the program (exported for tests). */
 export function buildProgram (): Command {
@@ -21,6 +22,7 @@ export function buildProgram (): Command {
   registerLocalCommands(program)
   registerStatusCommands(program)
   registerNetCommands(program)
+  registerPerfCommand(program)
   for (const command of program.commands) {
     command.exitOverride()
     for (const sub of command.commands) sub.exitOverride()

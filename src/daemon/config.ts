@@ -10,8 +10,10 @@ import { readFileIfExists, writeFileAtomic } from '../core/atomic-file.js'
 
 /** Default port of the local API and dashboard. */
 export const defaultApiPort = 7557
-/** Default TCP port of the peer-to-peer listener (WebSockets use the next one). */
+/** Default TCP port of the peer-to-peer listener. */
 export const defaultP2pPort = 7558
+/** Default listen addresses: TCP on every interface. Add `/ip4/0.0.0.0/tcp/7559/ws` for WebSockets. */
+const defaultListen = [`/ip4/0.0.0.0/tcp/${defaultP2pPort}`, `/ip6/::/tcp/${defaultP2pPort}`]
 
 const deviceName = z.string().trim().min(1).max(64).regex(/^[^\s/]+$/, 'no spaces or slashes')
 
@@ -24,13 +26,13 @@ export const configSchema = z.object({
     port: z.number().int().min(0).max(65535).default(defaultApiPort)
   }).strict().default({ host: '127.0.0.1', port: defaultApiPort }),
   p2p: z.object({
-    listen: z.array(z.string().startsWith('/')).default([`/ip4/0.0.0.0/tcp/${defaultP2pPort}`, `/ip6/::/tcp/${defaultP2pPort}`, `/ip4/0.0.0.0/tcp/${defaultP2pPort + 1}/ws`]),
+    listen: z.array(z.string().startsWith('/')).default(defaultListen),
     announce: z.array(z.string().startsWith('/')).default([]),
     mdns: z.boolean().default(true),
     mdnsIntervalMs: z.number().int().min(1000).max(3_600_000).default(10_000),
     /** Public bootstrap peers: none by default, so weft contacts no public node unless asked. */
     bootstrap: z.array(z.string().startsWith('/')).default([])
-  }).strict().default({ listen: [`/ip4/0.0.0.0/tcp/${defaultP2pPort}`, `/ip6/::/tcp/${defaultP2pPort}`, `/ip4/0.0.0.0/tcp/${defaultP2pPort + 1}/ws`], announce: [], mdns: true, mdnsIntervalMs: 10_000, bootstrap: [] }),
+  }).strict().default({ listen: defaultListen, announce: [], mdns: true, mdnsIntervalMs: 10_000, bootstrap: [] }),
   log: z.object({
     level: z.enum(logLevels).default('info')
   }).strict().default({ level: 'info' })

@@ -12,6 +12,7 @@ import type { Startable } from '../core/lifecycle.js'
 import { Libp2pMesh } from '../net/libp2p-mesh.js'
 import { NetworkService } from '../network/service.js'
 import { NetworkStore } from '../network/store.js'
+import { Perf } from '../features/perf.js'
 import { weftVersion } from '../version.js'
 import { loadConfig } from './config.js'
 import type { Config } from './config.js'
@@ -35,6 +36,7 @@ export class Daemon {
   readonly log: Logger
   readonly mesh: Libp2pMesh
   readonly networks: NetworkService
+  readonly perf: Perf
   readonly api: ApiServer
   #startedAt = 0
   #release?: () => Promise<void>
@@ -59,8 +61,9 @@ export class Daemon {
       store: new NetworkStore(paths.networks),
       logger: log.child({ component: 'networks' })
     })
+    this.perf = new Perf(this.mesh, { isFellow: (device) => this.networks.fellowDevices().has(device) })
     this.api = new ApiServer({ host: config.api.host, port: config.api.port, paths, logger: log.child({ component: 'api' }) })
-    this.api.attach({ status: () => this.status(), networks: this.networks })
+    this.api.attach({ status: () => this.status(), networks: this.networks, perf: this.perf })
   }
 
   /** Loads key and config from `home`; NOT_INITIALIZED or CONFIG_INVALID when they are missing or bad. */
@@ -102,7 +105,7 @@ export class Daemon {
   }
 
   #components (): Startable[] {
-    return [this.mesh, this.networks, this.api]
+    return [this.mesh, this.networks, this.perf, this.api]
   }
 
   /** What `weft status` shows. */

@@ -7,13 +7,11 @@ import './polyfills.js'
 import { createLibp2p } from 'libp2p'
 import type { Libp2p } from 'libp2p'
 import { tcp } from '@libp2p/tcp'
-import { webSockets } from '@libp2p/websockets'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
 import { ping } from '@libp2p/ping'
 import type { Ping } from '@libp2p/ping'
-import { mdns } from '@libp2p/mdns'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Connection, PeerId } from '@libp2p/interface'
 import type { Libp2pOptions } from 'libp2p'
@@ -76,7 +74,16 @@ export class Libp2pMesh implements Mesh {
   async start (): Promise<void> {
     const privateKey = await libp2pKeyFromSeed(this.#options.seed)
     const peerDiscovery: NonNullable<Libp2pOptions<Services>['peerDiscovery']> = []
-    if (this.#options.mdns.enabled) peerDiscovery.push(mdns({ serviceTag: mdnsServiceTag, interval: this.#options.mdns.intervalMs }))
+    // Optional modules load only when configured: each costs memory in every daemon.
+    if (this.#options.mdns.enabled) {
+      const { mdns } = await import('@libp2p/mdns')
+      peerDiscovery.push(mdns({ serviceTag: mdnsServiceTag, interval: this.#options.mdns.intervalMs }))
+    }
+    const transports: NonNullable<Libp2pOptions<Services>['transports']> = [tcp()]
+    if (this.#options.listen.some((a) => /\/wss?(\/|$)/.test(a))) {
+      const { webSockets } = await import('@libp2p/websockets')
+      transports.push(webSockets())
+    }
     const denyPeer = (peer: PeerId): boolean => {
       const device = tryDeviceIdOf(peer)
       return device === undefined || !this.#gate.allowConnection(device)
@@ -84,7 +91,7 @@ export class Libp2pMesh implements Mesh {
     const options: Libp2pOptions<Services> = {
       privateKey,
       addresses: { listen: this.#options.listen, announce: this.#options.announce },
-      transports: [tcp(), webSockets()],
+      transports,
       connectionEncrypters: [noise()],
       streamMuxers: [yamux()],
       peerDiscovery,

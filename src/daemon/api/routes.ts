@@ -4,7 +4,8 @@
 import { Hono } from 'hono'
 import { streamSSE } from 'hono/streaming'
 import type { ApiBackend } from './types.js'
-import { createNetworkBody, inviteBody, joinBody, parseBody } from './schemas.js'
+import { createNetworkBody, inviteBody, joinBody, parseBody, perfBody } from './schemas.js'
+import { parseDeviceId } from '../../identity/device-id.js'
 
 /** Builds the `/api/v1` routes. */
 export function apiRoutes (backend: ApiBackend): Hono {
@@ -36,6 +37,12 @@ export function apiRoutes (backend: ApiBackend): Hono {
     return c.json(await nets.join(body.code, { signal: c.req.raw.signal }), 201)
   })
   app.get('/peers', (c) => c.json(nets.peers()))
+  app.post('/perf', async (c) => {
+    const body = await parseBody(perfBody, async (): Promise<unknown> => await c.req.json())
+    const byName = nets.peers().find((p) => p.name === body.device)
+    const device = byName?.deviceId ?? parseDeviceId(body.device).deviceId
+    return c.json(await backend.perf.measure(device, body.bytes, { signal: c.req.raw.signal }))
+  })
   app.get('/events', (c) => streamSSE(c, async (stream) => {
     const send = (event: string) => (data: unknown) => { void stream.writeSSE({ event, data: JSON.stringify(data) }) }
     const offs = [

@@ -13,6 +13,8 @@ export const inviteBody = z.object({
   ttlSeconds: z.number().int().min(1).max(365 * 86400).default(86400),
   role: z.enum(['admin', 'member']).default('member')
 }).strict()
+/** POST /perf */
+export const perfBody = z.object({ device: z.string().min(1).max(128), bytes: z.number().int().min(1).max(64 * 1024 ** 3).default(100 * 1024 * 1024) }).strict()
 /** POST /join */
 export const joinBody = z.object({ code: z.string().min(1).max(4096) }).strict()
 

@@ -4,6 +4,7 @@
  */
 import type { DeviceId } from '../../core/ids.js'
 import type { NetworkService } from '../../network/service.js'
+import type { Perf } from '../../features/perf.js'
 
 /** `GET /api/v1/status`. */
 export interface StatusView {
@@ -22,4 +23,5 @@ export interface StatusView {
 export interface ApiBackend {
   status: () => StatusView
   networks: NetworkService
+  perf: Perf
 }
