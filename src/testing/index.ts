@@ -4,3 +4,5 @@
 export { startTestnet, formNetwork, waitForOnline, runWeft, TestDaemon, weftBin } from './testnet.js'
 export type { Testnet, TestnetOptions, CliResult, PeerRow } from './testnet.js'
 export { waitFor } from './wait.js'
+export { createLoopbackNamespace, netnsUnavailable } from './netns.js'
+export type { LoopbackNamespace } from './netns.js'

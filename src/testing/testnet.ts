@@ -22,10 +22,11 @@ export interface CliResult {
   stderr: string
 }
 
-/** Runs the weft CLI with `args` (no daemon needed for `init`). */
-export async function runWeft (args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+/** Runs the weft CLI with `args` (no daemon needed for `init`); `wrap` prefixes the command (e.g. `ip netns exec NS`). */
+export async function runWeft (args: string[], env: NodeJS.ProcessEnv = {}, wrap: string[] = []): Promise<CliResult> {
+  const [command, ...prefix] = [...wrap, process.execPath]
   return await new Promise((resolve) => {
-    execFile(process.execPath, [weftBin, ...args], { env: { ...process.env, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
+    execFile(command!, [...prefix, weftBin, ...args], { env: { ...process.env, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
       const code = err === null ? 0 : typeof err.code === 'number' ? err.code : 1
       resolve({ code, stdout, stderr })
     })
@@ -38,19 +39,25 @@ export interface TestnetOptions {
   names?: string[]
   /** Extra `weft init` flags. */
   initArgs?: string[]
+  /** Enable mDNS (only inside a namespace of your own: it multicasts on every interface). */
+  mdns?: boolean
+  /** Command prefix for daemons and CLI runs, e.g. `['ip', 'netns', 'exec', 'NS']`. */
+  wrap?: string[]
 }
 
 /** One daemon of a test network. */
 export class TestDaemon {
   readonly name: string
   readonly home: string
+  readonly wrap: string[]
   deviceId = '' as DeviceId
   #process?: ChildProcess
   #output = ''
 
-  constructor (name: string, home: string) {
+  constructor (name: string, home: string, wrap: string[] = []) {
     this.name = name
     this.home = home
+    this.wrap = wrap
   }
 
   /** Everything the daemon printed so far (for diagnostics). */
@@ -58,9 +65,9 @@ export class TestDaemon {
     return this.#output
   }
 
-  /** Initializes the home: loopback only, ephemeral ports, no mDNS. */
-  async init (extra: string[] = []): Promise<void> {
-    const result = await runWeft(['init', '--home', this.home, '--name', this.name, '--api-port', '0', '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', '--json', ...extra])
+  /** Initializes the home: loopback only, ephemeral ports, no mDNS unless asked. */
+  async init (extra: string[] = [], mdns = false): Promise<void> {
+    const result = await runWeft(['init', '--home', this.home, '--name', this.name, '--api-port', '0', ...(extra.includes('--listen') ? [] : ['--listen', '/ip4/127.0.0.1/tcp/0']), ...(mdns ? [] : ['--no-mdns']), '--json', ...extra], {}, this.wrap)
     if (result.code !== 0) throw new Error(`weft init failed: ${result.stderr}`)
     this.deviceId = (JSON.parse(result.stdout) as { deviceId: DeviceId }).deviceId
   }
@@ -68,7 +75,8 @@ export class TestDaemon {
   /** Starts the daemon process and waits until its API answers. */
   async start (): Promise<void> {
     if (this.#process !== undefined) throw new Error(`${this.name} already running`)
-    const child = spawn(process.execPath, [weftBin, 'daemon', '--home', this.home], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const [command, ...prefix] = [...this.wrap, process.execPath]
+    const child = spawn(command!, [...prefix, weftBin, 'daemon', '--home', this.home], { stdio: ['ignore', 'pipe', 'pipe'] })
     this.#process = child
     child.stdout.on('data', (d: Buffer) => { this.#output += d.toString() })
     child.stderr.on('data', (d: Buffer) => { this.#output += d.toString() })
@@ -98,7 +106,7 @@ export class TestDaemon {
 
   /** Runs the CLI against this daemon's home. */
   async cli (args: string[]): Promise<CliResult> {
-    return await runWeft([...args, '--home', this.home])
+    return await runWeft([...args, '--home', this.home], {}, this.wrap)
   }
 
   /** Runs a CLI command with `--json` and parses its output; throws with stderr on failure. */
@@ -125,13 +133,13 @@ export interface Testnet {
 /** Starts `n` initialized daemons. */
 export async function startTestnet (n: number, options: TestnetOptions = {}): Promise<Testnet> {
   const dir = await mkdtemp(join(tmpdir(), 'weft-testnet-'))
-  const daemons = Array.from({ length: n }, (_, i) => new TestDaemon(options.names?.[i] ?? `d${i}`, join(dir, `d${i}`)))
+  const daemons = Array.from({ length: n }, (_, i) => new TestDaemon(options.names?.[i] ?? `d${i}`, join(dir, `d${i}`), options.wrap))
   const stop = async (): Promise<void> => {
     await Promise.allSettled(daemons.map(async (d) => await d.stop()))
     await rm(dir, { recursive: true, force: true })
   }
   try {
-    await Promise.all(daemons.map(async (d) => { await d.init(options.initArgs); await d.start() }))
+    await Promise.all(daemons.map(async (d) => { await d.init(options.initArgs, options.mdns); await d.start() }))
   } catch (err) {
     await stop()
     throw err
