@@ -26,7 +26,7 @@ export interface CliResult {
 export async function runWeft (args: string[], env: NodeJS.ProcessEnv = {}, wrap: string[] = []): Promise<CliResult> {
   const [command, ...prefix] = [...wrap, process.execPath]
   return await new Promise((resolve) => {
-    execFile(command!, [...prefix, weftBin, ...args], { env: { ...process.env, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
+    execFile(command, [...prefix, weftBin, ...args], { env: { ...process.env, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
       const code = err === null ? 0 : typeof err.code === 'number' ? err.code : 1
       resolve({ code, stdout, stderr })
     })
@@ -76,7 +76,7 @@ export class TestDaemon {
   async start (): Promise<void> {
     if (this.#process !== undefined) throw new Error(`${this.name} already running`)
     const [command, ...prefix] = [...this.wrap, process.execPath]
-    const child = spawn(command!, [...prefix, weftBin, 'daemon', '--home', this.home], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(command, [...prefix, weftBin, 'daemon', '--home', this.home], { stdio: ['ignore', 'pipe', 'pipe'] })
     this.#process = child
     child.stdout.on('data', (d: Buffer) => { this.#output += d.toString() })
     child.stderr.on('data', (d: Buffer) => { this.#output += d.toString() })
