@@ -104,10 +104,9 @@ describe('NetworkService over the memory mesh', () => {
   })
 
   afterEach(async () => {
-    for (const d of devices) {
-      await d.svc.stop()
-      await d.mesh.stop()
-    }
+    // Meshes first: no message arrives after that, so the services' queues hold the last writes.
+    for (const d of devices) await d.mesh.stop()
+    for (const d of devices) await d.svc.stop()
     await rm(root, { recursive: true, force: true, maxRetries: 5 })
   })
 
