@@ -46,6 +46,13 @@ export default tseslint.config(
   },
   ...Object.entries(layers).map(([layer, allowed]) => boundaries(layer, allowed)),
   {
+    // Unit tests of any layer may use the test helpers (nothing shipped imports them).
+    files: ['src/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['libp2p', '@libp2p/*', '@chainsafe/*'], message: 'only the net layer knows libp2p' }] }]
+    }
+  },
+  {
     files: ['test/**/*.ts', 'bench/**/*.ts', 'src/**/*.test.ts'],
     rules: { 'no-console': 'off', '@typescript-eslint/no-non-null-assertion': 'off' }
   }

@@ -14,11 +14,9 @@ import { WeftError } from '../core/errors.js'
 import { silentLogger } from '../core/log.js'
 import { generateDeviceKey } from '../identity/device-key.js'
 import { FramedStream } from '../net/framed.js'
-/* eslint-disable no-restricted-imports -- a unit test of this layer runs on the test helpers of src/testing (test-only; nothing shipped imports them) */
 import { MemoryHub } from '../testing/memory-mesh.js'
 import type { MemoryMesh } from '../testing/memory-mesh.js'
 import { waitFor } from '../testing/wait.js'
-/* eslint-enable no-restricted-imports */
 import { NetworkService } from './service.js'
 import { NetworkStore } from './store.js'
 import type { Role } from './types.js'

@@ -253,15 +253,18 @@ export class NetworkService implements Startable, ConnectionGate {
 
   /** Leaves a network: tells the members, then forgets it. */
   async leave (ref: string): Promise<void> {
-    const record = this.resolve(ref)
-    const state = this.#states.get(record.id)
-    if (record.removedAt === undefined && state !== undefined) {
-      await this.serialize(async () => {
-        const entry = createRemove(this.key, state, record.entries, this.key.deviceId)
-        await this.commit({ ...record, entries: [...record.entries, entry] })
-      })
-      await this.#replicator.pushToAll(record.id)
-    }
+    const { id } = this.resolve(ref)
+    const announced = await this.serialize(async () => {
+      // Read again inside the queue: an invite admitted meanwhile must be in the removal's `keep`.
+      const record = this.#records.get(id)
+      const state = this.#states.get(id)
+      if (record === undefined || state === undefined || record.removedAt !== undefined) return false
+      const entry = createRemove(this.key, state, record.entries, this.key.deviceId)
+      await this.commit({ ...record, entries: [...record.entries, entry] })
+      return true
+    })
+    if (announced) await this.#replicator.pushToAll(id)
+    const record = { id }
     await this.serialize(async () => {
       await this.#store.delete(record.id)
       this.#records.delete(record.id)
