@@ -48,6 +48,7 @@ export default tseslint.config(
   {
     // Unit tests of any layer may use the test helpers (nothing shipped imports them).
     files: ['src/**/*.test.ts'],
+    ignores: ['src/net/**'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['libp2p', '@libp2p/*', '@chainsafe/*'], message: 'only the net layer knows libp2p' }] }]
     }

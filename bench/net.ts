@@ -16,7 +16,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startTestnet, formNetwork, waitForOnline } from '../src/testing/index.js'
 import type { TestDaemon } from '../src/testing/index.js'
-import { weftBin } from '../src/testing/testnet.js'
+import { weftLauncher } from '../src/testing/testnet.js'
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3)
 const bytes = Number(process.env.BENCH_MIB ?? 1024) * 1024 * 1024
@@ -80,7 +80,7 @@ function rssMb (pid: number): number {
 /** Spawns `weft daemon` for an initialized home and times until the API lists a member online. */
 async function timeToFirstMember (d: TestDaemon): Promise<{ ms: number, child: ChildProcess }> {
   const started = performance.now()
-  const child = spawn(process.execPath, [weftBin, 'daemon', '--home', d.home], { stdio: 'ignore' })
+  const child = spawn(weftLauncher, ['daemon', '--home', d.home], { stdio: 'ignore' })
   for (;;) {
     if (existsSync(join(d.home, 'api.token'))) {
       try {

@@ -1,29 +1,13 @@
 /**
- * Adapts a libp2p 3.x stream to {@link MeshStream}. Writes wait for a fresh `drain` event
- * when the stream's buffer is full (`onDrain()` in @libp2p/utils 7.4.1 resolves only once,
- * so it cannot be used in a loop).
+ * Adapts a libp2p 3.x stream to {@link MeshStream}. Writes honour backpressure through
+ * {@link sendWithBackpressure} (libp2p's own `onDrain()` resolves only once, and Yamux fires
+ * `drain` on every small window update, so neither bounds the write buffer by itself).
  */
 import type { Stream } from '@libp2p/interface'
 import type { DeviceId } from '../core/ids.js'
-import type { AbortOptions } from '../core/lifecycle.js'
 import { WeftError } from '../core/errors.js'
 import type { MeshStream } from './types.js'
-
-async function waitForDrain (stream: Stream, options?: AbortOptions): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const cleanup = (): void => {
-      stream.removeEventListener('drain', onDrain)
-      stream.removeEventListener('close', onClose)
-      options?.signal?.removeEventListener('abort', onAbort)
-    }
-    const onDrain = (): void => { cleanup(); resolve() }
-    const onClose = (): void => { cleanup(); reject(new WeftError('PROTOCOL_ERROR', 'stream closed while writing')) }
-    const onAbort = (): void => { cleanup(); reject(new WeftError('ABORTED', 'write aborted')) }
-    stream.addEventListener('drain', onDrain)
-    stream.addEventListener('close', onClose)
-    options?.signal?.addEventListener('abort', onAbort)
-  })
-}
+import { sendWithBackpressure } from './native-tls/send.js'
 
 /** Wraps `stream` (opened with or by `remote`). */
 export function toMeshStream (stream: Stream, remote: DeviceId): MeshStream {
@@ -33,7 +17,7 @@ export function toMeshStream (stream: Stream, remote: DeviceId): MeshStream {
     async write (data, options) {
       options?.signal?.throwIfAborted()
       if (stream.writeStatus !== 'writable') throw new WeftError('PROTOCOL_ERROR', `stream is ${stream.writeStatus}`)
-      if (!stream.send(data)) await waitForDrain(stream, options)
+      await sendWithBackpressure(stream, data, { signal: options?.signal })
     },
     async closeWrite (options) {
       await stream.close(options)

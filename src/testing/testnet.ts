@@ -12,8 +12,10 @@ import { fileURLToPath } from 'node:url'
 import type { DeviceId } from '../core/ids.js'
 import { waitFor } from './wait.js'
 
-/** Path of the `weft` executable of this checkout. */
+/** Path of the CLI entry point of this checkout (run with node). */
 export const weftBin = fileURLToPath(new URL('../../../bin/weft.js', import.meta.url))
+/** Path of the `weft` launcher (a shell script that sets the daemon's environment, then runs node). */
+export const weftLauncher = fileURLToPath(new URL('../../../bin/weft', import.meta.url))
 
 /** Result of one CLI run. */
 export interface CliResult {
@@ -75,8 +77,9 @@ export class TestDaemon {
   /** Starts the daemon process and waits until its API answers. */
   async start (): Promise<void> {
     if (this.#process !== undefined) throw new Error(`${this.name} already running`)
-    const [command, ...prefix] = [...this.wrap, process.execPath]
-    const child = spawn(command, [...prefix, weftBin, 'daemon', '--home', this.home], { stdio: ['ignore', 'pipe', 'pipe'] })
+    // Daemons start through the launcher, as `weft daemon` does for users.
+    const [command, ...prefix] = [...this.wrap, weftLauncher]
+    const child = spawn(command, [...prefix, 'daemon', '--home', this.home], { stdio: ['ignore', 'pipe', 'pipe'] })
     this.#process = child
     child.stdout.on('data', (d: Buffer) => { this.#output += d.toString() })
     child.stderr.on('data', (d: Buffer) => { this.#output += d.toString() })

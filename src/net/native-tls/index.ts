@@ -1,0 +1,10 @@
+/**
+ * Public entry of weft's native-TLS TCP transport for js-libp2p 3.x.
+ * See transport.ts for what it does and why.
+ */
+export { nativeTlsTcp } from './transport.js'
+export type { NativeTlsTcpInit, NativeTlsTcpComponents } from './transport.js'
+export { PeerAuthenticationError, TLS_PROTOCOL } from './handshake.js'
+export { MultistreamError } from './multistream.js'
+export { sendWithBackpressure } from './send.js'
+export type { SendOptions } from './send.js'

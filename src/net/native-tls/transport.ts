@@ -1,0 +1,165 @@
+/**
+ * `nativeTlsTcp()`: a libp2p 3.x Transport for TCP whose security layer is
+ * Node's native TLS 1.3 instead of a JavaScript connection encrypter.
+ *
+ * On the wire it is a standard libp2p TCP connection secured with the libp2p
+ * TLS spec (`/tls/1.0.0` via multistream-select, libp2p certificate, muxer via
+ * ALPN), so it interoperates with peers using `@libp2p/tcp` + `@libp2p/tls`
+ * (and go/rust libp2p). The difference is local: OpenSSL encrypts straight on
+ * the socket, and the connection is handed to the libp2p upgrader with
+ * `skipEncryption: true` and the authenticated `remotePeer`, so only the muxer
+ * runs in JavaScript. Use it instead of `@libp2p/tcp` (both claim /tcp
+ * addresses); peers that only speak Noise cannot connect to it.
+ */
+import * as net from 'node:net'
+import { AbortError, serviceCapabilities, transportSymbol } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { getNetConfig } from '@libp2p/utils'
+import { CODE_P2P } from '@multiformats/multiaddr'
+import { TCP as TCPMatcher } from '@multiformats/multiaddr-matcher'
+import { createLibp2pSecureContext, muxerProtocols, secureSocket, TLS_PROTOCOL } from './handshake.js'
+import { NativeTlsListener } from './listener.js'
+import { selectProtocol } from './multistream.js'
+import { NativeTlsConnection } from './socket-connection.js'
+import type { ComponentLogger, Connection, CreateListenerOptions, DialTransportOptions, Listener, Logger, PeerId, PrivateKey, Transport } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import type { SecureContext } from 'node:tls'
+
+/** Options of {@link nativeTlsTcp}. */
+export interface NativeTlsTcpInit {
+  /** Close idle sockets after this many ms (default 2 minutes, as @libp2p/tcp). */
+  inactivityTimeout?: number
+  /** Passed to `net.Server#listen` (e.g. `backlog`). */
+  backlog?: number
+}
+
+/** Components the transport needs from libp2p. */
+export interface NativeTlsTcpComponents {
+  privateKey: PrivateKey
+  logger: ComponentLogger
+}
+
+/** Internal context shared by the transport and its listeners. */
+export interface NativeTlsContext {
+  log: Logger
+  logger: ComponentLogger
+  init: NativeTlsTcpInit
+  getSecureContext: () => Promise<SecureContext>
+}
+
+class NativeTlsTcp implements Transport {
+  readonly [transportSymbol] = true as const
+  readonly [Symbol.toStringTag] = '@weft/native-tls-tcp'
+  readonly [serviceCapabilities]: string[] = ['@libp2p/transport']
+  private readonly ctx: NativeTlsContext
+  private secureContext?: Promise<SecureContext>
+
+  constructor (components: NativeTlsTcpComponents, init: NativeTlsTcpInit) {
+    this.ctx = {
+      log: components.logger.forComponent('weft:native-tls-tcp'),
+      logger: components.logger,
+      init,
+      getSecureContext: async () => {
+        this.secureContext ??= createLibp2pSecureContext(components.privateKey)
+        return this.secureContext
+      }
+    }
+  }
+
+  async dial (ma: Multiaddr, options: DialTransportOptions): Promise<Connection> {
+    const { log } = this.ctx
+    const secureContext = await this.ctx.getSecureContext()
+    const peerIdStr = ma.getComponents().findLast(c => c.code === CODE_P2P)?.value
+    const expectedPeer: PeerId | undefined = peerIdStr != null ? peerIdFromString(peerIdStr) : undefined
+    const socket = await connectSocket(ma, options.signal)
+    try {
+      await selectProtocol(socket, TLS_PROTOCOL, options.signal)
+      const muxers = muxerProtocols(options.upgrader)
+      const secured = await secureSocket(socket, {
+        isServer: false,
+        secureContext,
+        muxers,
+        expectedPeer,
+        signal: options.signal,
+        log
+      })
+      const maConn = new NativeTlsConnection({
+        tlsSocket: secured.tlsSocket,
+        rawSocket: socket,
+        remoteAddr: ma,
+        direction: 'outbound',
+        inactivityTimeout: this.ctx.init.inactivityTimeout,
+        log: log.newScope('connection')
+      })
+      try {
+        return await options.upgrader.upgradeOutbound(maConn, {
+          ...options,
+          skipEncryption: true,
+          remotePeer: secured.remotePeer,
+          muxerFactory: secured.muxer != null ? options.upgrader.getStreamMuxers().get(secured.muxer) : undefined
+        })
+      } catch (err) {
+        maConn.abort(err as Error)
+        throw err
+      }
+    } catch (err) {
+      log.error('dial to %a failed - %e', ma, err)
+      socket.destroy()
+      throw err
+    }
+  }
+
+  createListener (options: CreateListenerOptions): Listener {
+    return new NativeTlsListener(this.ctx, options.upgrader)
+  }
+
+  listenFilter (multiaddrs: Multiaddr[]): Multiaddr[] {
+    return multiaddrs.filter(ma => TCPMatcher.exactMatch(ma))
+  }
+
+  dialFilter (multiaddrs: Multiaddr[]): Multiaddr[] {
+    return this.listenFilter(multiaddrs)
+  }
+}
+
+/** Opens a TCP socket (noDelay, keepAlive) to `ma`, honouring `signal`. */
+async function connectSocket (ma: Multiaddr, signal: AbortSignal): Promise<net.Socket> {
+  signal.throwIfAborted()
+  const config = getNetConfig(ma)
+  return new Promise<net.Socket>((resolve, reject) => {
+    const socket = net.connect({ host: config.host, port: Number(config.port), noDelay: true, keepAlive: true })
+    const done = (err?: Error): void => {
+      socket.off('connect', onConnect)
+      socket.off('error', onError)
+      signal.removeEventListener('abort', onAbort)
+      if (err != null) {
+        socket.destroy()
+        reject(err)
+      } else {
+        resolve(socket)
+      }
+    }
+    const onConnect = (): void => { done() }
+    const onError = (err: Error): void => { done(err) }
+    const onAbort = (): void => { done(new AbortError()) }
+    socket.once('connect', onConnect)
+    socket.once('error', onError)
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+}
+
+/**
+ * libp2p transport factory: TCP + native TLS 1.3 (libp2p TLS spec).
+ *
+ * @example
+ * ```ts
+ * createLibp2p({
+ *   transports: [nativeTlsTcp()],
+ *   connectionEncrypters: [noise()], // unused by this transport
+ *   streamMuxers: [yamux()]
+ * })
+ * ```
+ */
+export function nativeTlsTcp (init: NativeTlsTcpInit = {}): (components: NativeTlsTcpComponents) => Transport {
+  return (components) => new NativeTlsTcp(components, init)
+}
