@@ -1,0 +1,301 @@
+/**
+ * The sync index: one SQLite file holding, per folder, every device's FileInfo records (the
+ * local device's and what remotes announced), per-(folder, device) index IDs and sequence
+ * positions for BEP's delta indexes, and a block index of local files (hash -> where) so the
+ * puller can copy blocks it already has. Global state and need are computed per name with the
+ * model's rules while paging through names, so memory stays bounded by the page size.
+ * Synchronous (better-sqlite3): one store per file, used from one thread.
+ */
+import { randomBytes } from 'node:crypto'
+import type Database from 'better-sqlite3'
+import { WeftError } from '../../../core/errors.js'
+import type { BepDeviceId, FileInfo, FolderId, FolderType, IndexPosition } from '../types.js'
+import { need, selectGlobal, type DeviceRecord, type GlobalRules, type Need } from '../model/global.js'
+import { fileColumns, rowToFile, upsertFileSql, type FileRow } from './codec.js'
+import { IndexKeys } from './ids.js'
+import { openIndexDatabase } from './schema.js'
+import { countDevice, emptyCounts, FileScanner, type Counts } from './scan.js'
+
+export type { Counts } from './scan.js'
+
+/** Options of `IndexStore.open`. */
+export interface IndexStoreOptions {
+  /** The database file (created if missing). */
+  path: string
+  /** This device's BEP ID; a database made for another device is refused. */
+  localDevice: BepDeviceId
+  /** Check the whole file for corruption when opening (slow on big indexes). */
+  verify?: boolean
+  /** Rule variations of global selection. */
+  rules?: GlobalRules
+}
+
+/** A local record to store: a FileInfo, flagged when it is a receive-only local change. */
+export type LocalFile = FileInfo & { locallyChanged?: boolean }
+
+/** A name's global state: every device's record and the one that wins. */
+export interface GlobalEntry {
+  name: string
+  global: DeviceRecord
+  /** The local device's record, if it has one. */
+  local: DeviceRecord | undefined
+  /** Every record of this name, best first. */
+  records: DeviceRecord[]
+}
+
+/** A name the local device needs (or, in special folders, differs on). */
+export interface NeededEntry extends GlobalEntry {
+  need: Need
+}
+
+/** Where a block with a given hash can be read locally. */
+export interface BlockLocation {
+  folder: FolderId
+  name: string
+  offset: number
+  size: number
+}
+
+/** The sync index database. Create with `IndexStore.open`; `close` when done. */
+export class IndexStore {
+  /** This device's BEP ID. */
+  readonly localDevice: BepDeviceId
+  private readonly db: Database.Database
+  private readonly rules: GlobalRules
+  private readonly keys: IndexKeys
+  private readonly localIdx: number
+
+  private constructor (db: Database.Database, options: IndexStoreOptions) {
+    this.db = db
+    this.localDevice = options.localDevice
+    this.rules = options.rules ?? {}
+    this.keys = new IndexKeys(db)
+    const stored = this.stmt('SELECT value FROM meta WHERE key = ?').get('local_device') as { value: string } | undefined
+    if (stored === undefined) this.stmt('INSERT INTO meta (key, value) VALUES (?, ?)').run('local_device', options.localDevice)
+    else if (stored.value !== options.localDevice) {
+      throw new WeftError('CONFIG_INVALID', `sync index ${options.path} belongs to device ${stored.value}, not ${options.localDevice}`)
+    }
+    this.localIdx = this.keys.device(options.localDevice, true)
+  }
+
+  /** Opens or creates the index at `options.path`; CONFIG_INVALID if it is corrupt or foreign. */
+  static open (options: IndexStoreOptions): IndexStore {
+    if (!/^[0-9a-f]{64}$/.test(options.localDevice)) throw new WeftError('INVALID_ARGUMENT', 'local device ID must be 64 lowercase hex characters')
+    const db = openIndexDatabase(options.path, { verify: options.verify })
+    try {
+      return new IndexStore(db, options)
+    } catch (err) {
+      db.close()
+      throw err
+    }
+  }
+
+  /** Closes the database. */
+  close (): void {
+    this.db.close()
+  }
+
+  /** Every folder the index knows. */
+  folders (): FolderId[] {
+    return (this.stmt('SELECT folder_id FROM folders ORDER BY folder_id').all() as Array<{ folder_id: string }>).map((r) => r.folder_id as FolderId)
+  }
+
+  /** Forgets a folder: its records of every device, block index entries and positions. */
+  dropFolder (folder: FolderId): void {
+    this.stmt('DELETE FROM folders WHERE folder_id = ?').run(folder)
+    this.keys.forgetFolder(folder)
+  }
+
+  /** Forgets one device's records and position in a folder (e.g. when it stops sharing it). */
+  dropDevice (folder: FolderId, device: BepDeviceId): void {
+    if (device === this.localDevice) throw new WeftError('INVALID_ARGUMENT', 'use dropFolder to forget the local device\'s records')
+    const f = this.keys.folder(folder, false)
+    const d = this.keys.device(device, false)
+    if (f === undefined || d === undefined) return
+    this.db.transaction(() => {
+      this.stmt('DELETE FROM files WHERE folder_idx = ? AND device_idx = ?').run(f, d)
+      this.stmt('DELETE FROM index_positions WHERE folder_idx = ? AND device_idx = ?').run(f, d)
+    })()
+  }
+
+  /**
+   * Stores local records (from a scan or a pull) in one transaction, giving each the next
+   * local sequence number, and updates the local block index. Returns the records as stored.
+   */
+  updateLocal (folder: FolderId, files: readonly LocalFile[]): FileInfo[] {
+    return this.db.transaction(() => {
+      const f = this.keys.folder(folder, true)
+      let seq = this.position(f, this.localIdx)?.maxSequence ?? 0
+      if (seq === 0) this.localIndexId(folder)
+      const out: FileInfo[] = []
+      for (const input of files) {
+        const { locallyChanged, ...file } = input
+        const stored: FileInfo = { ...file, sequence: ++seq }
+        const id = this.upsert(f, this.localIdx, stored, locallyChanged === true)
+        this.stmt('DELETE FROM blocks WHERE file_id = ?').run(id)
+        if (!stored.deleted && !stored.invalid && stored.type === 'file') {
+          const add = this.stmt('INSERT OR IGNORE INTO blocks (hash, file_id, offset, size) VALUES (?, ?, ?, ?)')
+          for (const b of stored.blocks) add.run(b.hash, id, b.offset, b.size)
+        }
+        out.push(stored)
+      }
+      this.stmt('UPDATE index_positions SET max_sequence = ? WHERE folder_idx = ? AND device_idx = ?').run(seq, f, this.localIdx)
+      return out
+    })()
+  }
+
+  /** Local records with a sequence above `after`, in sequence order, at most `limit` (delta index sends). */
+  localSince (folder: FolderId, after: number, limit = 1000): DeviceRecord[] {
+    const f = this.keys.folder(folder, false)
+    if (f === undefined) return []
+    const rows = this.stmt('SELECT * FROM files WHERE folder_idx = ? AND device_idx = ? AND sequence > ? ORDER BY sequence LIMIT ?')
+      .all(f, this.localIdx, after, limit) as FileRow[]
+    return rows.map((r) => this.record(r))
+  }
+
+  /**
+   * Applies a remote device's Index (`full`: replaces everything it announced before) or
+   * IndexUpdate (upserts) in one transaction. Returns its new max sequence.
+   */
+  applyRemote (folder: FolderId, device: BepDeviceId, files: readonly FileInfo[], kind: 'full' | 'update'): number {
+    if (device === this.localDevice) throw new WeftError('INVALID_ARGUMENT', 'remote index from the local device')
+    return this.db.transaction(() => {
+      const f = this.keys.folder(folder, true)
+      const d = this.keys.device(device, true)
+      const pos = this.position(f, d)
+      if (kind === 'full') this.stmt('DELETE FROM files WHERE folder_idx = ? AND device_idx = ?').run(f, d)
+      let max = kind === 'full' ? 0 : pos?.maxSequence ?? 0
+      for (const file of files) {
+        const announced = { ...file }
+        delete announced.inode
+        this.upsert(f, d, announced, false)
+        if (file.sequence > max) max = file.sequence
+      }
+      this.stmt(`INSERT INTO index_positions (folder_idx, device_idx, index_id, max_sequence) VALUES (?, ?, 0, ?)
+        ON CONFLICT (folder_idx, device_idx) DO UPDATE SET max_sequence = excluded.max_sequence`).run(f, d, max)
+      return max
+    })()
+  }
+
+  /** One device's record of a name. */
+  getFile (folder: FolderId, device: BepDeviceId, name: string): DeviceRecord | undefined {
+    const f = this.keys.folder(folder, false)
+    const d = this.keys.device(device, false)
+    if (f === undefined || d === undefined) return undefined
+    const row = this.stmt('SELECT * FROM files WHERE folder_idx = ? AND name = ? AND device_idx = ?').get(f, name, d) as FileRow | undefined
+    return row === undefined ? undefined : this.record(row)
+  }
+
+  /** The local index ID of a folder, created (random, non-zero) on first use. */
+  localIndexId (folder: FolderId): bigint {
+    const f = this.keys.folder(folder, true)
+    const pos = this.position(f, this.localIdx)
+    if (pos !== undefined && pos.indexId !== 0n) return pos.indexId
+    let id = 0n
+    while (id === 0n) id = randomBytes(8).readBigUInt64BE(0)
+    this.stmt(`INSERT INTO index_positions (folder_idx, device_idx, index_id, max_sequence) VALUES (?, ?, ?, 0)
+      ON CONFLICT (folder_idx, device_idx) DO UPDATE SET index_id = excluded.index_id`).run(f, this.localIdx, BigInt.asIntN(64, id))
+    return id
+  }
+
+  /** A device's index ID and max sequence in a folder (the local device's: what we announce). */
+  indexPosition (folder: FolderId, device: BepDeviceId): IndexPosition | undefined {
+    const f = this.keys.folder(folder, false)
+    const d = this.keys.device(device, false)
+    return f === undefined || d === undefined ? undefined : this.position(f, d)
+  }
+
+  /**
+   * Records a remote device's index ID for a folder. A different ID than the stored one means
+   * the remote started over: its records are dropped and its max sequence reset to 0 (returns
+   * true); the same ID changes nothing (returns false).
+   */
+  setRemoteIndexId (folder: FolderId, device: BepDeviceId, indexId: bigint): boolean {
+    if (device === this.localDevice) throw new WeftError('INVALID_ARGUMENT', 'use localIndexId for the local device')
+    return this.db.transaction(() => {
+      const f = this.keys.folder(folder, true)
+      const d = this.keys.device(device, true)
+      if (this.position(f, d)?.indexId === indexId) return false
+      this.stmt('DELETE FROM files WHERE folder_idx = ? AND device_idx = ?').run(f, d)
+      this.stmt(`INSERT INTO index_positions (folder_idx, device_idx, index_id, max_sequence) VALUES (?, ?, ?, 0)
+        ON CONFLICT (folder_idx, device_idx) DO UPDATE SET index_id = excluded.index_id, max_sequence = 0`)
+        .run(f, d, BigInt.asIntN(64, indexId))
+      return true
+    })()
+  }
+
+  /**
+   * The global state of every name in a folder, in name order, computed page by page
+   * (`pageSize` rows at a time). Do not write between steps if you need a consistent snapshot.
+   */
+  * globals (folder: FolderId, pageSize = 2000): Generator<GlobalEntry> {
+    const f = this.keys.folder(folder, false)
+    if (f === undefined) return
+    const scanner = new FileScanner(this.db, f, pageSize)
+    for (const rows of scanner.groups()) {
+      const records = rows.map((r) => this.record(r))
+      const selection = selectGlobal(records, this.rules)
+      if (selection === undefined) continue
+      const local = records.find((r) => r.device === this.localDevice)
+      yield { name: selection.global.file.name, global: selection.global, local, records: selection.ordered }
+    }
+  }
+
+  /** The names the local device needs (or holds local changes of), by folder type, in name order. */
+  * needed (folder: FolderId, folderType: FolderType, pageSize = 2000): Generator<NeededEntry> {
+    for (const entry of this.globals(folder, pageSize)) {
+      const n = need(entry.local, entry.global, folderType, this.rules)
+      if (n.kind !== 'none') yield { ...entry, need: n }
+    }
+  }
+
+  /** Counts of the local device's valid records in a folder (bytes of existing files only). */
+  localCounts (folder: FolderId): Counts {
+    const f = this.keys.folder(folder, false)
+    return f === undefined ? emptyCounts() : countDevice(this.db, f, this.localIdx)
+  }
+
+  /** Counts of the global state of a folder (a pass over all names, memory bounded). */
+  globalCounts (folder: FolderId): Counts {
+    const counts = emptyCounts()
+    for (const { global } of this.globals(folder)) {
+      const g = global.file
+      if (g.invalid || global.locallyChanged === true) continue
+      if (g.deleted) counts.deleted++
+      else if (g.type === 'file') { counts.files++; counts.bytes += g.size } else if (g.type === 'directory') counts.directories++
+      else counts.symlinks++
+    }
+    return counts
+  }
+
+  /** Local files holding a block with this SHA-256 (any folder unless one is given). */
+  findLocalBlocks (hash: Uint8Array, folder?: FolderId, limit = 16): BlockLocation[] {
+    const rows = this.stmt(`SELECT fo.folder_id AS folder, f.name AS name, b.offset AS offset, b.size AS size
+      FROM blocks b JOIN files f ON f.id = b.file_id JOIN folders fo ON fo.idx = f.folder_idx
+      WHERE b.hash = ? AND (? IS NULL OR fo.folder_id = ?) LIMIT ?`).all(hash, folder ?? null, folder ?? null, limit)
+    return (rows as Array<{ folder: string, name: string, offset: number, size: number }>)
+      .map((r) => ({ folder: r.folder as FolderId, name: r.name, offset: r.offset, size: r.size }))
+  }
+
+  private upsert (f: number, d: number, file: FileInfo, locallyChanged: boolean): number {
+    if (file.name === '') throw new WeftError('INVALID_ARGUMENT', 'a file record needs a name')
+    const row = this.stmt(upsertFileSql).get({ folder_idx: f, device_idx: d, ...fileColumns(file, locallyChanged) }) as { id: number }
+    return row.id
+  }
+
+  private record (r: FileRow): DeviceRecord {
+    const rec: DeviceRecord = { device: this.keys.deviceId(r.device_idx), file: rowToFile(r) }
+    if (r.locally_changed !== 0) rec.locallyChanged = true
+    return rec
+  }
+
+  private position (f: number, d: number): IndexPosition | undefined {
+    const row = this.stmt('SELECT index_id, max_sequence FROM index_positions WHERE folder_idx = ? AND device_idx = ?', true)
+      .get(f, d) as { index_id: bigint, max_sequence: bigint } | undefined
+    return row === undefined ? undefined : { indexId: BigInt.asUintN(64, row.index_id), maxSequence: Number(row.max_sequence) }
+  }
+
+  private stmt (sql: string, safeIntegers = false): Database.Statement {
+    return this.keys.stmt(sql, safeIntegers)
+  }
+}
