@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'NOT_MEMBER'
   | 'PEER_UNREACHABLE'
   | 'PROTOCOL_ERROR'
+  | 'DISK_FULL'
   | 'TIMEOUT'
   | 'ABORTED'
   | 'INTERNAL'
@@ -42,6 +43,7 @@ const httpStatusByCode: Record<ErrorCode, number> = {
   NOT_MEMBER: 403,
   PEER_UNREACHABLE: 504,
   PROTOCOL_ERROR: 502,
+  DISK_FULL: 507,
   TIMEOUT: 504,
   ABORTED: 499,
   INTERNAL: 500

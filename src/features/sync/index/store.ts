@@ -144,6 +144,17 @@ export class IndexStore {
     })()
   }
 
+  /** Every local record of a folder, page by page (in sequence order). */
+  * localFiles (folder: FolderId, pageSize = 2000): Generator<DeviceRecord> {
+    let after = 0
+    for (;;) {
+      const page = this.localSince(folder, after, pageSize)
+      yield * page
+      if (page.length < pageSize) return
+      after = page[page.length - 1]?.file.sequence ?? after
+    }
+  }
+
   /** Local records with a sequence above `after`, in sequence order, at most `limit` (delta index sends). */
   localSince (folder: FolderId, after: number, limit = 1000): DeviceRecord[] {
     const f = this.keys.folder(folder, false)

@@ -1,0 +1,100 @@
+/**
+ * Pulling one regular file: blocks assembled into `.syncthing.NAME.tmp` in the target's
+ * directory (reusing a leftover temporary file's verified blocks), then fsync, mtime and
+ * permissions, and an atomic rename over the target (after the local-change check and the
+ * versioner), then a directory fsync. The target is never written in place: until the rename
+ * it holds the old content. An aborted pull keeps its temporary file for a later resume; any
+ * other failure (bad data everywhere, full disk, ...) removes it.
+ */
+import { constants } from 'node:fs'
+import { lstat, open, unlink } from 'node:fs/promises'
+import type { FileHandle } from 'node:fs/promises'
+import { basename, dirname, join } from 'node:path'
+import { WeftError } from '../../../core/errors.js'
+import type { FileInfo } from '../types.js'
+import { assembleBlocks, validateBlocks } from './blocks.js'
+import { ByteBudget } from './budget.js'
+import { asOnDisk, checkAborted, inspect, localChange, pullFsError } from './disk.js'
+import { resolveInFolder, tempBaseName } from './names.js'
+import { replaceWith } from './place.js'
+import type { PlaceTarget } from './place.js'
+import type { PullDeps, PullFileOptions, PullOutcome } from './types.js'
+
+/** Default bound on bytes in flight when no shared budget is given (64 MiB). */
+export const defaultBytesInFlight = 64 * 1024 * 1024
+
+const noFollow = constants.O_NOFOLLOW ?? 0
+
+/** Opens the temporary file: the leftover of an interrupted pull (resumed) or a new one. */
+async function openTemp (path: string): Promise<{ handle: FileHandle, resumed: boolean }> {
+  const entry = await inspect(path)
+  if (entry.kind === 'file') {
+    return { handle: await open(path, constants.O_RDWR | noFollow), resumed: true }
+  }
+  if (entry.kind === 'directory') throw new WeftError('INTERNAL', `temporary file ${path} is a directory`)
+  if (entry.kind !== 'none') await unlink(path)
+  return { handle: await open(path, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL | noFollow, 0o600), resumed: false }
+}
+
+function fileMode (file: FileInfo, old: number | undefined, options: PullFileOptions): number {
+  if (options.ignorePermissions === true || file.noPermissions) return old ?? 0o644
+  return file.permissions & 0o777
+}
+
+/**
+ * Pulls a regular file (including an empty one). Returns `updated` with the record as now on
+ * disk, or `conflict` when the target changed since the last scan. Throws WeftError on
+ * failure (`ABORTED`, `PROTOCOL_ERROR`, `PEER_UNREACHABLE`, {@link DiskFullError}, ...).
+ */
+export async function pullRegularFile (folderRoot: string, file: FileInfo, current: FileInfo | undefined, deps: PullDeps, options: PullFileOptions): Promise<PullOutcome> {
+  const signal = options.signal ?? new AbortController().signal
+  validateBlocks(file)
+  checkAborted(signal)
+  const path = await resolveInFolder(folderRoot, file.name, { createParents: true })
+  const target: PlaceTarget = { folderRoot, name: file.name, path, current, versioner: deps.versioner, check: options }
+  const before = await inspect(path)
+  const early = localChange(before, current, options)
+  if (early !== undefined) return { kind: 'conflict', name: file.name, reason: early }
+
+  const tempPath = join(dirname(path), tempBaseName(basename(path)))
+  let handle: FileHandle | undefined
+  let leaveTemp = false
+  try {
+    const opened = await openTemp(tempPath)
+    handle = opened.handle
+    await handle.truncate(file.size)
+    const oldIsCurrent = before.kind === 'file' && current !== undefined && !current.deleted && current.type === 'file'
+    await assembleBlocks({
+      folderRoot,
+      file,
+      temp: handle,
+      resumed: opened.resumed,
+      old: oldIsCurrent ? { path, file: current } : undefined,
+      deps,
+      devices: options.devices,
+      budget: options.budget ?? new ByteBudget(defaultBytesInFlight),
+      signal,
+      blocksInFlight: options.blocksInFlight ?? 16,
+      onBytes: options.onBytes ?? (() => {})
+    })
+    await handle.chmod(fileMode(file, before.kind === 'file' ? Number(before.stats.mode & 0o777n) : undefined, options))
+    await handle.utimes(new Date(), file.modifiedS + file.modifiedNs / 1e9)
+    await handle.sync()
+    await handle.close()
+    handle = undefined
+    checkAborted(signal)
+    const placed = await replaceWith(target, tempPath)
+    leaveTemp = placed.ok
+    if (!placed.ok) return { kind: 'conflict', name: file.name, reason: placed.reason }
+    const stats = await lstat(path, { bigint: true })
+    return { kind: 'updated', file: asOnDisk(file, stats) }
+  } catch (err) {
+    const error = pullFsError(err, 'pulling', file.name)
+    leaveTemp = error.code === 'ABORTED'
+    throw error
+  } finally {
+    await handle?.close().catch(() => {})
+    // Kept when renamed into place, or after an abort (a later pull resumes from it).
+    if (!leaveTemp) await unlink(tempPath).catch(() => {})
+  }
+}

@@ -1,0 +1,254 @@
+/**
+ * Scanning a folder into change candidates for the index: walks the folder, skips entries
+ * whose size, mtime (s+ns), inode and permissions match the previous record, hashes the rest
+ * (a few files at a time, each worker with its own reused buffers), and lists the previously
+ * known names that are gone (deleted) or now ignored. Version vectors and sequence numbers
+ * are the index's business: records come out without them. A scan refuses to run when the
+ * folder root or its `.stfolder` marker is missing, so an unmounted disk never reads as
+ * "everything was deleted".
+ */
+import { lstat, stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import { WeftError } from '../../../core/errors.js'
+import type { ErrorCode } from '../../../core/errors.js'
+import type { AbortOptions } from '../../../core/lifecycle.js'
+import { folderMarker } from '../ignore/internal.js'
+import { noIgnores } from '../ignore/ignores.js'
+import type { Ignores } from '../ignore/ignores.js'
+import type { BlockInfo, FileInfo } from '../types.js'
+import { checkAborted, fsError, isNotFoundError } from './fs-errors.js'
+import { FileHasher } from './hasher.js'
+import type { HashedFile, HashFileFn } from './hasher.js'
+import { minimalPaths, walkFolder } from './walker.js'
+import type { WalkEntry } from './walker.js'
+
+/** A scanned record: a FileInfo before the index gives it a version, sequence and author. */
+export type ScannedFile = Omit<FileInfo, 'version' | 'sequence' | 'modifiedBy'>
+
+/** A name the scan could not read; it is neither changed nor deleted this time. */
+export interface ScanError {
+  name: string
+  code: ErrorCode
+  message: string
+}
+
+/** The outcome of a scan. */
+export interface ScanResult {
+  /** New or changed entries (hashed when their content may have changed). */
+  changed: ScannedFile[]
+  /** Previously known, not deleted, and no longer on disk. */
+  deleted: string[]
+  /** Previously known, not deleted, and now matched by the ignore patterns. */
+  ignored: string[]
+  errors: ScanError[]
+}
+
+/** Options of {@link scanFolder}. */
+export interface ScanOptions extends AbortOptions {
+  /** The folder root (absolute path). */
+  root: string
+  ignores?: Ignores
+  /** The index's current record for a name, if any. */
+  previous: (name: string) => FileInfo | undefined
+  /** Every name the index holds for this folder (deleted ones may be included). */
+  previousNames: () => Iterable<string>
+  /** Scan only these folder-relative paths (e.g. from the watcher); default: everything. */
+  paths?: readonly string[]
+  /** Hash function (default: FileHasher instances, one per concurrent hash). */
+  hashFile?: HashFileFn
+  /** Files hashed at once (default 8): overlaps opening and reading small files with hashing. */
+  concurrency?: number
+}
+
+/**
+ * Throws WeftError `NOT_FOUND` unless `root` is a directory containing the `.stfolder`
+ * marker: a missing marker usually means an unmounted disk, and scanning it would announce
+ * every file as deleted.
+ */
+export async function checkFolderPresent (root: string): Promise<void> {
+  try {
+    if (!(await stat(root)).isDirectory()) throw new WeftError('NOT_FOUND', `folder root ${root} is not a directory; refusing to scan`)
+  } catch (err) {
+    if (isNotFoundError(err)) throw new WeftError('NOT_FOUND', `folder root ${root} is missing (unmounted disk?); refusing to scan`, { cause: err })
+    throw fsError(err, 'checking folder root', root)
+  }
+  try {
+    await lstat(join(root, folderMarker))
+  } catch (err) {
+    if (isNotFoundError(err)) {
+      throw new WeftError('NOT_FOUND', `folder marker ${join(root, folderMarker)} is missing (unmounted disk?); refusing to scan so that files are not seen as deleted`, { cause: err })
+    }
+    throw fsError(err, 'checking folder marker', root)
+  }
+}
+
+/** The record announcing that `previous` was deleted (the index adds the version). */
+export function deletedRecord (previous: FileInfo): ScannedFile {
+  return {
+    name: previous.name,
+    type: previous.type,
+    size: 0,
+    permissions: previous.permissions,
+    modifiedS: previous.modifiedS,
+    modifiedNs: previous.modifiedNs,
+    deleted: true,
+    invalid: false,
+    noPermissions: previous.noPermissions,
+    blockSize: 0,
+    blocks: [],
+    symlinkTarget: ''
+  }
+}
+
+/** The content part of a record: from a fresh hash, or reused from the previous record. */
+type Content = Pick<HashedFile, 'size' | 'blockSize'> & { blocks: readonly BlockInfo[] }
+
+function toRecord (entry: WalkEntry, hashed?: Content): ScannedFile {
+  const ns = entry.stats.mtimeNs
+  return {
+    name: entry.name,
+    type: entry.type,
+    size: hashed?.size ?? 0,
+    permissions: Number(entry.stats.mode & 0o777n),
+    modifiedS: Number(ns / 1_000_000_000n),
+    modifiedNs: Number(ns % 1_000_000_000n),
+    deleted: false,
+    invalid: false,
+    noPermissions: entry.type === 'symlink',
+    blockSize: hashed?.blockSize ?? 0,
+    blocks: hashed?.blocks ?? [],
+    symlinkTarget: entry.symlinkTarget,
+    inode: Number(entry.stats.ino)
+  }
+}
+
+/** What to do with an entry given its previous record. */
+type Decision = 'unchanged' | 'metadata' | 'hash'
+
+function decide (entry: WalkEntry, prev: FileInfo | undefined): Decision {
+  if (prev === undefined || prev.deleted || prev.invalid || prev.type !== entry.type) return entry.type === 'file' ? 'hash' : 'metadata'
+  const rec = toRecord(entry)
+  if (entry.type === 'symlink') return prev.symlinkTarget === entry.symlinkTarget ? 'unchanged' : 'metadata'
+  const samePermissions = prev.permissions === rec.permissions
+  if (entry.type === 'directory') return samePermissions ? 'unchanged' : 'metadata'
+  const sameContent = prev.size === Number(entry.stats.size) && prev.modifiedS === rec.modifiedS &&
+    prev.modifiedNs === rec.modifiedNs && (prev.inode === undefined || prev.inode === rec.inode)
+  if (!sameContent) return 'hash'
+  return samePermissions ? 'unchanged' : 'metadata'
+}
+
+/** True when `name` or one of its parent directories is in `set` ('' stands for the root). */
+function underAny (set: ReadonlySet<string>, name: string): boolean {
+  if (set.has('') || set.has(name)) return true
+  for (let slash = name.indexOf('/'); slash >= 0; slash = name.indexOf('/', slash + 1)) {
+    if (set.has(name.slice(0, slash))) return true
+  }
+  return false
+}
+
+function ignoredPath (ignores: Ignores, name: string): boolean {
+  if (ignores.match(name).ignored) return true
+  for (let slash = name.indexOf('/'); slash >= 0; slash = name.indexOf('/', slash + 1)) {
+    if (ignores.skipIgnoredDirs && ignores.match(name.slice(0, slash)).ignored) return true
+  }
+  return false
+}
+
+/** One scan's working state. */
+class Scan {
+  readonly result: ScanResult = { changed: [], deleted: [], ignored: [], errors: [] }
+  readonly seen = new Set<string>()
+  readonly unsure = new Set<string>()
+  readonly ignores: Ignores
+  readonly paths: string[]
+  private readonly pathSet: ReadonlySet<string>
+  private readonly hashers: HashFileFn[]
+  private readonly inflight = new Set<Promise<void>>()
+
+  constructor (readonly opts: ScanOptions) {
+    this.ignores = opts.ignores ?? noIgnores
+    this.paths = minimalPaths(opts.paths ?? [''])
+    this.pathSet = new Set(this.paths)
+    const n = Math.max(1, opts.concurrency ?? 8)
+    this.hashers = Array.from({ length: n }, () => opts.hashFile ?? new FileHasher().hashFile)
+  }
+
+  error (name: string, err: WeftError): void {
+    this.result.errors.push({ name, code: err.code, message: err.message })
+    this.unsure.add(name)
+  }
+
+  async entry (entry: WalkEntry): Promise<void> {
+    this.seen.add(entry.name)
+    const prev = this.opts.previous(entry.name)
+    const decision = decide(entry, prev)
+    if (decision === 'unchanged') return
+    if (decision === 'metadata') {
+      const reuse = entry.type === 'file' && prev !== undefined ? prev : undefined
+      this.result.changed.push(toRecord(entry, reuse))
+      return
+    }
+    while (this.hashers.length === 0) await Promise.race(this.inflight)
+    const hashFile = this.hashers.pop()
+    if (hashFile === undefined) return
+    const task = this.hash(entry, hashFile).finally(() => {
+      this.inflight.delete(task)
+      this.hashers.push(hashFile)
+    })
+    this.inflight.add(task)
+  }
+
+  private async hash (entry: WalkEntry, hashFile: HashFileFn): Promise<void> {
+    try {
+      const hashed = await hashFile(entry.path, { signal: this.opts.signal })
+      // The blocks must describe the version the walker saw (size and mtime of the record).
+      if (hashed.mtimeNs !== entry.stats.mtimeNs || BigInt(hashed.size) !== entry.stats.size) {
+        this.error(entry.name, new WeftError('INTERNAL', `${entry.name}: changed while being hashed; it will be scanned again`))
+        return
+      }
+      this.result.changed.push(toRecord(entry, hashed))
+    } catch (err) {
+      const e = fsError(err, 'hashing', entry.path)
+      if (e.code === 'ABORTED') return // scanFolder checks the signal once the workers are done
+      if (e.code === 'NOT_FOUND') this.seen.delete(entry.name) // vanished: a deletion if known
+      else this.error(entry.name, e)
+    }
+  }
+
+  async drain (): Promise<void> {
+    await Promise.all(this.inflight)
+  }
+
+  gone (): void {
+    for (const name of this.opts.previousNames()) {
+      if (this.seen.has(name) || !underAny(this.pathSet, name) || underAny(this.unsure, name)) continue
+      const prev = this.opts.previous(name)
+      if (prev === undefined || prev.deleted) continue
+      if (ignoredPath(this.ignores, name)) this.result.ignored.push(name)
+      else this.result.deleted.push(name)
+    }
+  }
+}
+
+/**
+ * Scans the folder at `opts.root`. Throws WeftError `NOT_FOUND` when the root or its
+ * `.stfolder` marker is missing (checked before and again before deletions are listed), and
+ * `ABORTED` when the signal fires; unreadable entries end up in `errors` instead.
+ * Memory: one name per entry seen (for deletion detection), never file contents.
+ */
+export async function scanFolder (opts: ScanOptions): Promise<ScanResult> {
+  await checkFolderPresent(opts.root)
+  const scan = new Scan(opts)
+  try {
+    for await (const item of walkFolder(opts.root, { ignores: scan.ignores, paths: scan.paths, signal: opts.signal })) {
+      if (item.kind === 'error') scan.error(item.name, item.error)
+      else await scan.entry(item.entry)
+    }
+  } finally {
+    await scan.drain() // hash tasks never reject
+  }
+  checkAborted(opts.signal, `scanning ${opts.root}`)
+  await checkFolderPresent(opts.root)
+  scan.gone()
+  return scan.result
+}
