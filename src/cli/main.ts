@@ -9,6 +9,7 @@ import { registerLocalCommands } from './commands/local.js'
 import { registerStatusCommands } from './commands/status.js'
 import { registerNetCommands } from './commands/net.js'
 import { registerPerfCommand } from './commands/perf.js'
+import { registerFolderCommands } from './commands/folder.js'
 
 /** Builds the program (exported for tests). */
 export function buildProgram (): Command {
@@ -23,6 +24,7 @@ export function buildProgram (): Command {
   registerStatusCommands(program)
   registerNetCommands(program)
   registerPerfCommand(program)
+  registerFolderCommands(program)
   for (const command of program.commands) {
     command.exitOverride()
     for (const sub of command.commands) sub.exitOverride()

@@ -13,6 +13,7 @@ import { Libp2pMesh } from '../net/libp2p-mesh.js'
 import { NetworkService } from '../network/service.js'
 import { NetworkStore } from '../network/store.js'
 import { Perf } from '../features/perf.js'
+import { SyncService } from '../features/sync/service.js'
 import { weftVersion } from '../version.js'
 import { loadConfig } from './config.js'
 import type { Config } from './config.js'
@@ -37,6 +38,7 @@ export class Daemon {
   readonly mesh: Libp2pMesh
   readonly networks: NetworkService
   readonly perf: Perf
+  readonly sync: SyncService
   readonly api: ApiServer
   #startedAt = 0
   #release?: () => Promise<void>
@@ -62,8 +64,9 @@ export class Daemon {
       logger: log.child({ component: 'networks' })
     })
     this.perf = new Perf(this.mesh, { isFellow: (device) => this.networks.fellowDevices().has(device) })
+    this.sync = new SyncService({ home: paths.root, deviceName: config.deviceName, mesh: this.mesh, networks: this.networks, logger: log.child({ component: 'sync' }) })
     this.api = new ApiServer({ host: config.api.host, port: config.api.port, paths, logger: log.child({ component: 'api' }) })
-    this.api.attach({ status: () => this.status(), networks: this.networks, perf: this.perf })
+    this.api.attach({ status: () => this.status(), networks: this.networks, perf: this.perf, sync: this.sync })
   }
 
   /** Loads key and config from `home`; NOT_INITIALIZED or CONFIG_INVALID when they are missing or bad. */
@@ -105,7 +108,7 @@ export class Daemon {
   }
 
   #components (): Startable[] {
-    return [this.mesh, this.networks, this.perf, this.api]
+    return [this.mesh, this.networks, this.perf, this.sync, this.api]
   }
 
   /** What `weft status` shows. */

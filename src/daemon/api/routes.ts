@@ -6,6 +6,7 @@ import { streamSSE } from 'hono/streaming'
 import type { ApiBackend } from './types.js'
 import { createNetworkBody, inviteBody, joinBody, parseBody, perfBody } from './schemas.js'
 import { parseDeviceId } from '../../identity/device-id.js'
+import { folderRoutes } from './folder-routes.js'
 
 /** Builds the `/api/v1` routes. */
 export function apiRoutes (backend: ApiBackend): Hono {
@@ -36,6 +37,7 @@ export function apiRoutes (backend: ApiBackend): Hono {
     const body = await parseBody(joinBody, async (): Promise<unknown> => await c.req.json())
     return c.json(await nets.join(body.code, { signal: c.req.raw.signal }), 201)
   })
+  app.route('/folders', folderRoutes(backend.sync))
   app.get('/peers', (c) => c.json(nets.peers()))
   app.post('/perf', async (c) => {
     const body = await parseBody(perfBody, async (): Promise<unknown> => await c.req.json())
@@ -49,7 +51,8 @@ export function apiRoutes (backend: ApiBackend): Hono {
       nets.events.on('network:changed', send('network:changed')),
       nets.events.on('network:removed', send('network:removed')),
       nets.events.on('member:online', send('member:online')),
-      nets.events.on('member:offline', send('member:offline'))
+      nets.events.on('member:offline', send('member:offline')),
+      backend.sync.events.on('folder:changed', send('folder:changed'))
     ]
     await stream.writeSSE({ event: 'hello', data: JSON.stringify(backend.status()) })
     const closed = new Promise<void>((resolve) => { stream.onAbort(resolve) })

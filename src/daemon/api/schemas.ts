@@ -15,6 +15,21 @@ export const inviteBody = z.object({
 }).strict()
 /** POST /perf */
 export const perfBody = z.object({ device: z.string().min(1).max(128), bytes: z.number().int().min(1).max(64 * 1024 ** 3).default(100 * 1024 * 1024) }).strict()
+/** POST /folders */
+export const addFolderBody = z.object({
+  path: z.string().min(1).max(4096),
+  network: z.string().min(1).max(128),
+  id: z.string().min(1).max(64).optional(),
+  label: z.string().max(256).optional(),
+  type: z.enum(['sendreceive', 'sendonly', 'receiveonly']).optional(),
+  versioning: z.discriminatedUnion('type', [
+    z.object({ type: z.literal('none') }).strict(),
+    z.object({ type: z.literal('trashcan'), cleanoutDays: z.number().int().min(0).max(36500) }).strict(),
+    z.object({ type: z.literal('simple'), keep: z.number().int().min(1).max(1000) }).strict()
+  ]).optional(),
+  rescanIntervalS: z.number().int().min(10).max(604800).optional(),
+  watch: z.boolean().optional()
+}).strict()
 /** POST /join */
 export const joinBody = z.object({ code: z.string().min(1).max(4096) }).strict()
 

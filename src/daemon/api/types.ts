@@ -5,6 +5,7 @@
 import type { DeviceId } from '../../core/ids.js'
 import type { NetworkService } from '../../network/service.js'
 import type { Perf } from '../../features/perf.js'
+import type { SyncService } from '../../features/sync/service.js'
 
 /** `GET /api/v1/status`. */
 export interface StatusView {
@@ -24,4 +25,5 @@ export interface ApiBackend {
   status: () => StatusView
   networks: NetworkService
   perf: Perf
+  sync: SyncService
 }

@@ -1,0 +1,124 @@
+/**
+ * `weft folder ...`: add, ls, status, conflicts, rescan, pause, resume, remove.
+ */
+import type { Command } from 'commander'
+import { InvalidArgumentError } from 'commander'
+import type { FolderView, OfferView } from '../../features/sync/views.js'
+import type { VersioningConfig } from '../../features/sync/types.js'
+import { contextOf } from '../context.js'
+import type { CliContext } from '../context.js'
+import { printJson, printTable } from '../output.js'
+
+function versioning (text: string): VersioningConfig {
+  const [type, arg] = text.split(':')
+  if (type === 'none') return { type: 'none' }
+  if (type === 'trashcan') return { type: 'trashcan', cleanoutDays: arg === undefined ? 0 : Number(arg) }
+  if (type === 'simple') return { type: 'simple', keep: arg === undefined ? 5 : Number(arg) }
+  throw new InvalidArgumentError('expected none, trashcan[:DAYS] or simple[:KEEP]')
+}
+
+function bytes (n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
+  let i = 0
+  while (n >= 1024 && i < units.length - 1) { n /= 1024; i++ }
+  return `${i === 0 ? n : n.toFixed(1)} ${units[i] ?? ''}`
+}
+
+function describe (f: FolderView): string {
+  const lines = [
+    `${f.id}  ${f.label !== f.id ? `"${f.label}"  ` : ''}${f.path}`,
+    `  state    ${f.state}${f.error === null ? '' : `: ${f.error}`}   type ${f.type}`,
+    `  local    ${f.local.files} files, ${f.local.directories} dirs, ${bytes(f.local.bytes)}`,
+    `  global   ${f.global.files} files, ${f.global.directories} dirs, ${bytes(f.global.bytes)}`,
+    `  need     ${f.need.files} files, ${bytes(f.need.bytes)}, ${f.need.deletes} deletes`,
+    `  peers    ${f.peers.length === 0 ? 'none connected' : f.peers.map((p) => p.slice(0, 7)).join(', ')}`
+  ]
+  if (f.progress !== null) lines.push(`  progress ${bytes(f.progress.bytesDone)} of ${bytes(f.progress.bytesTotal)}, ${f.progress.filesDone}/${f.progress.filesTotal} files, ${bytes(f.rateBytesPerSecond)}/s${f.etaSeconds === null ? '' : `, ETA ${f.etaSeconds}s`}`)
+  for (const item of f.failed.slice(0, 10)) lines.push(`  failed   ${item.name}: ${item.error}`)
+  return lines.join('\n')
+}
+
+async function follow (ctx: CliContext, id: string): Promise<FolderView> {
+  const client = await ctx.client()
+  for (;;) {
+    const f = await client.request<FolderView>('GET', `/folders/${encodeURIComponent(id)}`)
+    const done = f.state === 'idle' && f.need.files === 0 && f.need.deletes === 0
+    if (process.stderr.isTTY && !ctx.json) {
+      const p = f.progress
+      const line = p === null ? `${f.state}: need ${f.need.files} files (${bytes(f.need.bytes)})` : `${f.state}: ${bytes(p.bytesDone)}/${bytes(p.bytesTotal)}, ${p.filesDone}/${p.filesTotal} files, ${bytes(f.rateBytesPerSecond)}/s${f.etaSeconds === null ? '' : `, ETA ${f.etaSeconds}s`}`
+      process.stderr.write(`\r\x1b[K${line}`)
+    }
+    if (done || f.state === 'error') {
+      if (process.stderr.isTTY && !ctx.json) process.stderr.write('\n')
+      return f
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500))
+  }
+}
+
+/** Registers the `folder` command group. */
+export function registerFolderCommands (program: Command): void {
+  const folder = program.command('folder').description('folders synced with the members of a network')
+
+  folder.command('add <path>').description('sync a folder with a network (same --id on every device)')
+    .requiredOption('--net <name>', 'network to share the folder with')
+    .option('--id <id>', 'folder ID (use the ID another member shared to accept its folder)')
+    .option('--label <label>', 'a name for people')
+    .option('--type <type>', 'sendreceive, sendonly or receiveonly', 'sendreceive')
+    .option('--versioning <kind>', 'none, trashcan[:DAYS] or simple[:KEEP]: keep files replaced or deleted by others', versioning)
+    .option('--rescan <seconds>', 'full rescan interval', (v) => Number(v))
+    .action(async (path: string, flags: { net: string, id?: string, label?: string, type: string, versioning?: VersioningConfig, rescan?: number }, command: Command) => {
+      const ctx = contextOf(command)
+      if (!['sendreceive', 'sendonly', 'receiveonly'].includes(flags.type)) throw new InvalidArgumentError('--type must be sendreceive, sendonly or receiveonly')
+      const view = await (await ctx.client()).request<FolderView>('POST', '/folders', { path, network: flags.net, id: flags.id, label: flags.label, type: flags.type, versioning: flags.versioning, rescanIntervalS: flags.rescan })
+      if (ctx.json) printJson(view)
+      else process.stdout.write(`added folder ${view.id} (${view.path}), shared with network ${flags.net}\nother members accept it with: weft folder add PATH --net ${flags.net} --id ${view.id}\n`)
+    })
+
+  folder.command('ls').description('folders, and folders members offer').action(async (_f: unknown, command: Command) => {
+    const ctx = contextOf(command)
+    const list = await (await ctx.client()).request<{ folders: FolderView[], offered: OfferView[] }>('GET', '/folders')
+    if (ctx.json) return printJson(list)
+    if (list.folders.length === 0) process.stdout.write('no folders: weft folder add PATH --net NAME\n')
+    else printTable(['ID', 'STATE', 'TYPE', 'FILES', 'SIZE', 'NEED', 'PATH'], list.folders.map((f) => [f.id, f.state, f.type, String(f.local.files), bytes(f.local.bytes), f.need.files === 0 ? '-' : `${f.need.files} files`, f.path]))
+    for (const o of list.offered) process.stdout.write(`offered: ${o.id} ("${o.label}") by ${o.device.slice(0, 7)}; accept with: weft folder add PATH --net NAME --id ${o.id}\n`)
+  })
+
+  folder.command('status [id]').description('state, counts, need, progress, rate and ETA')
+    .option('--wait', 'wait until the folder is in sync (progress on a terminal)')
+    .action(async (id: string | undefined, flags: { wait?: boolean }, command: Command) => {
+      const ctx = contextOf(command)
+      const client = await ctx.client()
+      if (flags.wait === true) {
+        if (id === undefined) throw new InvalidArgumentError('--wait needs a folder ID')
+        const f = await follow(ctx, id)
+        if (ctx.json) printJson(f)
+        else process.stdout.write(describe(f) + '\n')
+        if (f.state === 'error') process.exitCode = 1
+        return
+      }
+      const views = id === undefined ? (await client.request<{ folders: FolderView[] }>('GET', '/folders')).folders : [await client.request<FolderView>('GET', `/folders/${encodeURIComponent(id)}`)]
+      if (ctx.json) return printJson(id === undefined ? views : views[0])
+      process.stdout.write(views.map(describe).join('\n\n') + '\n')
+    })
+
+  folder.command('conflicts [id]').description('conflict copies (NAME.sync-conflict-DATE-TIME-DEVICE.EXT)').action(async (id: string | undefined, _f: unknown, command: Command) => {
+    const ctx = contextOf(command)
+    const client = await ctx.client()
+    const ids = id === undefined ? (await client.request<{ folders: FolderView[] }>('GET', '/folders')).folders.map((f) => f.id) : [id]
+    const rows: Array<{ folder: string, name: string, size: number, modified: number }> = []
+    for (const f of ids) for (const c of await client.request<Array<{ name: string, size: number, modified: number }>>('GET', `/folders/${encodeURIComponent(f)}/conflicts`)) rows.push({ folder: f, ...c })
+    if (ctx.json) return printJson(rows)
+    if (rows.length === 0) return void process.stdout.write('no conflicts\n')
+    printTable(['FOLDER', 'NAME', 'SIZE', 'MODIFIED'], rows.map((r) => [r.folder, r.name, bytes(r.size), new Date(r.modified).toISOString()]))
+  })
+
+  for (const [name, method, verb, what] of [['rescan', 'POST', 'rescan', 'scan now'], ['pause', 'POST', 'pause', 'stop syncing for now'], ['resume', 'POST', 'resume', 'sync again'], ['remove', 'DELETE', '', 'stop syncing and forget the folder (files stay)']] as const) {
+    folder.command(`${name} <id>`).description(what).action(async (id: string, _f: unknown, command: Command) => {
+      const ctx = contextOf(command)
+      const result = await (await ctx.client()).request('' + method, `/folders/${encodeURIComponent(id)}${verb === '' ? '' : `/${verb}`}`)
+      if (ctx.json) printJson(result)
+      else process.stdout.write(`${name}: ${id}\n`)
+    })
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * The BEP conversation with one peer, per Syncthing's rules: send a ClusterConfig, then the
+ * index each shared folder needs (delta from the peer's max sequence when its index ID is still
+ * ours, else everything), then IndexUpdates as local records change; apply the peer's Index and
+ * IndexUpdates; serve its block Requests from local files after checking the block's hash.
+ */
+import { open } from 'node:fs/promises'
+import { createHash } from 'node:crypto'
+import type { Logger } from '../../core/log.js'
+import type { IndexStore } from './index/store.js'
+import type { BepLink } from './link/bep-link.js'
+import type { BepMessage, BepRequest, BepResponseCode } from './wire/messages.js'
+import type { BepFolder } from './wire/clusterconfig.js'
+import type { BepFileInfo } from './wire/fileinfo.js'
+import { nameProblem, resolveInFolder } from './puller/names.js'
+import { announcedFile } from './model/global.js'
+import type { FolderRunner } from './folder-runner.js'
+import type { BepDeviceId, FileInfo, FolderId } from './types.js'
+
+const indexBatch = 1000
+
+/** What the exchange needs from the service. */
+export interface ExchangeContext {
+  index: IndexStore
+  self: BepDeviceId
+  selfName: string
+  log: Logger
+  /** The runner of a folder shared with `link`'s device, if any. */
+  sharedRunner: (link: BepLink, folder: FolderId) => FolderRunner | undefined
+  /** Folders this device would share with `link`'s device. */
+  foldersFor: (link: BepLink) => FolderRunner[]
+  /** A peer offered a folder this device does not have. */
+  onOffer: (link: BepLink, folder: BepFolder) => void
+}
+
+/** Per-link state of the conversation. */
+export class Exchange {
+  readonly #ctx: ExchangeContext
+  readonly link: BepLink
+  /** Folders both sides share, with the highest local sequence sent so far. */
+  readonly sent = new Map<FolderId, number>()
+
+  constructor (ctx: ExchangeContext, link: BepLink) {
+    this.#ctx = ctx
+    this.link = link
+  }
+
+  /** Sends our ClusterConfig. */
+  async hello (): Promise<void> {
+    const { index, self, selfName } = this.#ctx
+    const folders: BepFolder[] = this.#ctx.foldersFor(this.link).map((runner) => {
+      const id = runner.config.id
+      const local = index.indexPosition(id, self)
+      const remote = index.indexPosition(id, this.link.bepId)
+      return {
+        id,
+        label: runner.config.label,
+        type: runner.config.type,
+        readOnly: runner.config.type === 'sendonly',
+        ignorePermissions: false,
+        ignoreDelete: false,
+        disableTempIndexes: false,
+        paused: runner.config.paused,
+        devices: [
+          { id: self, name: selfName, addresses: ['dynamic'], compression: 'metadata', certName: '', maxSequence: local?.maxSequence ?? 0, introducer: false, indexId: index.localIndexId(id), skipIntroductionRemovals: false, encryptionPasswordToken: new Uint8Array() },
+          { id: this.link.bepId, name: '', addresses: ['dynamic'], compression: 'metadata', certName: '', maxSequence: remote?.maxSequence ?? 0, introducer: false, indexId: remote?.indexId ?? 0n, skipIntroductionRemovals: false, encryptionPasswordToken: new Uint8Array() }
+        ]
+      }
+    })
+    await this.link.send({ type: 'clusterConfig', folders, secondary: false })
+  }
+
+  /** Handles one message from the peer. */
+  async onMessage (message: BepMessage): Promise<void> {
+    switch (message.type) {
+      case 'clusterConfig': return await this.#onClusterConfig(message.folders)
+      case 'index': return this.#onIndex(message.folder, message.files, 'full')
+      case 'indexUpdate': return this.#onIndex(message.folder, message.files, 'update')
+      case 'request': return await this.#onRequest(message)
+      default: return undefined // ping, downloadProgress: nothing to do
+    }
+  }
+
+  async #onClusterConfig (folders: BepFolder[]): Promise<void> {
+    const { index, self, log } = this.#ctx
+    let newlyShared = false
+    for (const folder of folders) {
+      if ((folder.unsupported ?? []).length > 0) {
+        log.warn({ device: this.link.device, folder: folder.id, unsupported: folder.unsupported }, 'peer shares a folder in a way weft does not support; ignoring it')
+        continue
+      }
+      const runner = this.#ctx.sharedRunner(this.link, folder.id)
+      if (runner === undefined) {
+        this.#ctx.onOffer(this.link, folder)
+        continue
+      }
+      const theirs = folder.devices.find((d) => d.id === this.link.bepId)
+      if (theirs !== undefined && index.setRemoteIndexId(folder.id, this.link.bepId, theirs.indexId)) {
+        log.info({ device: this.link.device, folder: folder.id }, 'peer has a new index; expecting a full index')
+      }
+      const ours = folder.devices.find((d) => d.id === self)
+      const from = ours !== undefined && ours.indexId === index.localIndexId(folder.id) ? ours.maxSequence : 0
+      if (!this.sent.has(folder.id)) newlyShared = true
+      this.sent.set(folder.id, from)
+      await this.sendIndex(folder.id, from === 0)
+    }
+    // The peer now shares a folder our last ClusterConfig may not have listed for it: tell it
+    // (it answers only if that is news to it too, so this settles after one round).
+    if (newlyShared) await this.hello()
+  }
+
+  /** Sends local records newer than what the peer has (all of them, as an Index, when `full`). */
+  async sendIndex (folder: FolderId, full = false): Promise<void> {
+    if (!this.sent.has(folder)) return
+    let after = this.sent.get(folder) ?? 0
+    let first = full
+    for (;;) {
+      const page = this.#ctx.index.localSince(folder, after, indexBatch)
+      if (page.length === 0 && !first) return
+      const files = page.map((r) => announcedFile(r))
+      const last = files[files.length - 1]?.sequence ?? after
+      if (first) await this.link.send({ type: 'index', folder, files, lastSequence: last })
+      else await this.link.send({ type: 'indexUpdate', folder, files, lastSequence: last, prevSequence: after })
+      first = false
+      after = last
+      this.sent.set(folder, after)
+      if (page.length < indexBatch) return
+    }
+  }
+
+  #onIndex (folder: FolderId, files: BepFileInfo[], kind: 'full' | 'update'): void {
+    const runner = this.#ctx.sharedRunner(this.link, folder)
+    if (runner === undefined) {
+      this.#ctx.log.debug({ device: this.link.device, folder }, 'index for a folder not shared with this device; ignored')
+      return
+    }
+    const accepted: FileInfo[] = []
+    for (const f of files) {
+      const problem = (f.unsupported ?? []).join(', ') || nameProblem(f.name)
+      if (problem !== undefined && problem !== '') {
+        this.#ctx.log.warn({ device: this.link.device, folder, name: f.name, problem }, 'refused a record from a peer')
+        continue
+      }
+      const { unsupported: _u, ignored: _i, blocksHash: _b, previousBlocksHash: _p, ...file } = f
+      accepted.push(file)
+    }
+    this.#ctx.index.applyRemote(folder, this.link.bepId, accepted, kind)
+    runner.requestPull()
+  }
+
+  async #onRequest (req: BepRequest): Promise<void> {
+    const answer = async (code: BepResponseCode, data = new Uint8Array()): Promise<void> => {
+      await this.link.send({ type: 'response', id: req.id, data, code })
+    }
+    const runner = this.#ctx.sharedRunner(this.link, req.folder)
+    if (runner === undefined || nameProblem(req.name) !== undefined || req.size < 0 || req.size > 16 * 1024 * 1024 || req.offset < 0) return await answer('generic')
+    const local = this.#ctx.index.getFile(req.folder, this.#ctx.self, req.name)
+    if (local === undefined || local.file.deleted || local.file.invalid || local.file.type !== 'file') return await answer('noSuchFile')
+    try {
+      const path = await resolveInFolder(runner.config.path, req.name)
+      const handle = await open(path, 'r')
+      try {
+        const data = Buffer.alloc(req.size)
+        const { bytesRead } = await handle.read(data, 0, req.size, req.offset)
+        const block = data.subarray(0, bytesRead)
+        if (req.hash.length === 32 && !createHash('sha256').update(block).digest().equals(req.hash)) {
+          runner.requestScan([req.name])
+          return await answer('invalidFile')
+        }
+        return await answer('noError', block)
+      } finally {
+        await handle.close()
+      }
+    } catch {
+      return await answer('noSuchFile')
+    }
+  }
+}

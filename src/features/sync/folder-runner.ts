@@ -1,0 +1,273 @@
+/**
+ * Runs one folder: scans (on start, on watcher batches, periodically), records local changes
+ * in the index with new versions, and pulls what the global state says it needs, one task at a
+ * time. A folder whose root or `.stfolder` marker is missing stops in the error state and
+ * announces nothing, so an unmounted disk never turns into deletes on other devices.
+ */
+import { rename } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { Logger } from '../../core/log.js'
+import { WeftError, toWeftError } from '../../core/errors.js'
+import type { IndexStore, LocalFile } from './index/store.js'
+import { checkFolderPresent, deletedRecord, scanFolder } from './scanner/scanner.js'
+import { FolderWatcher } from './scanner/watcher.js'
+import { loadIgnores } from './ignore/load.js'
+import type { Ignores } from './ignore/ignores.js'
+import { Puller } from './puller/puller.js'
+import type { NeededFile } from './puller/puller.js'
+import type { BlockSource } from './puller/types.js'
+import { createVersioner } from './versioning/index.js'
+import { emptyVector, updateVector } from './model/vector.js'
+import { compareVectors } from './model/vector.js'
+import { conflictName, resolveConflict } from './model/global.js'
+import type { FolderConfig } from './config.js'
+import type { BepDeviceId, FileInfo, ShortId } from './types.js'
+import { RateMeter } from './rate.js'
+
+/** States a folder can be in (Syncthing's names). */
+export type FolderState = 'idle' | 'scanning' | 'syncing' | 'error' | 'paused'
+
+/** What the runner needs from the sync service. */
+export interface FolderRunnerDeps {
+  index: IndexStore
+  self: BepDeviceId
+  selfShort: ShortId
+  blocks: BlockSource
+  /** Peers online now that share this folder. */
+  onlinePeers: () => Set<BepDeviceId>
+  /** Local records changed: announce them. */
+  onLocalChange: () => void
+  /** Something worth telling the API's event stream. */
+  onStateChange: () => void
+  log: Logger
+}
+
+/** Progress of the current pull. */
+export interface PullProgressView {
+  bytesDone: number
+  bytesTotal: number
+  filesDone: number
+  filesTotal: number
+}
+
+/** Drives one folder. */
+export class FolderRunner {
+  config: FolderConfig
+  state: FolderState = 'idle'
+  error: string | undefined
+  lastScanAt: number | undefined
+  progress: PullProgressView | undefined
+  failedItems: Array<{ name: string, error: string }> = []
+  readonly rate = new RateMeter()
+  readonly #deps: FolderRunnerDeps
+  #watcher?: FolderWatcher
+  #timer?: NodeJS.Timeout
+  #retry?: NodeJS.Timeout
+  #scanWanted: Set<string> | 'all' | undefined
+  #pullWanted = false
+  #running?: Promise<void>
+  #abort = new AbortController()
+  #ignores: Ignores | undefined
+
+  constructor (config: FolderConfig, deps: FolderRunnerDeps) {
+    this.config = config
+    this.#deps = deps
+  }
+
+  async start (): Promise<void> {
+    if (this.config.paused) {
+      this.state = 'paused'
+      return
+    }
+    this.#abort = new AbortController()
+    this.requestScan()
+    this.#timer = setInterval(() => { this.requestScan() }, this.config.rescanIntervalS * 1000).unref()
+    if (this.config.watch) {
+      const watcher = new FolderWatcher({
+        root: this.config.path,
+        ignores: () => this.#ignores,
+        onChange: (batch) => { batch.ignoreFileChanged ? this.requestScan() : this.requestScan(batch.paths) },
+        onError: (err) => { this.#deps.log.warn({ folder: this.config.id, err: err.message }, 'watcher error') }
+      })
+      try {
+        await watcher.start()
+        this.#watcher = watcher
+      } catch (err) {
+        this.#deps.log.warn({ folder: this.config.id, err: (err as Error).message }, 'cannot watch folder; relying on periodic rescans')
+      }
+    }
+  }
+
+  async stop (): Promise<void> {
+    this.#abort.abort()
+    clearInterval(this.#timer)
+    clearTimeout(this.#retry)
+    await this.#watcher?.stop()
+    this.#watcher = undefined
+    await this.#running?.catch(() => {})
+  }
+
+  /** Asks for a scan of everything, or of some folder-relative paths. */
+  requestScan (paths?: readonly string[]): void {
+    if (paths === undefined || this.#scanWanted === 'all') this.#scanWanted = 'all'
+    else {
+      this.#scanWanted ??= new Set()
+      for (const p of paths) this.#scanWanted.add(p)
+    }
+    this.#kick()
+  }
+
+  /** Asks for a pull (after the index learned something). */
+  requestPull (): void {
+    this.#pullWanted = true
+    this.#kick()
+  }
+
+  #kick (): void {
+    if (this.#running !== undefined || this.state === 'paused' || this.#abort.signal.aborted) return
+    this.#running = this.#loop().finally(() => { this.#running = undefined })
+  }
+
+  async #loop (): Promise<void> {
+    while (!this.#abort.signal.aborted && (this.#scanWanted !== undefined || this.#pullWanted)) {
+      try {
+        if (this.#scanWanted !== undefined) {
+          const wanted = this.#scanWanted
+          this.#scanWanted = undefined
+          await this.#scan(wanted === 'all' ? undefined : [...wanted])
+        } else {
+          this.#pullWanted = false
+          await this.#pull()
+        }
+        if (this.state === 'error') this.#setState('idle', undefined)
+      } catch (err) {
+        const e = toWeftError(err)
+        if (e.code === 'ABORTED') return
+        this.#deps.log.warn({ folder: this.config.id, err: e.message }, 'folder stopped')
+        this.#setState('error', e.message)
+        this.#pullWanted = false
+        return
+      }
+    }
+    if (this.state !== 'error') this.#setState('idle', undefined)
+  }
+
+  #setState (state: FolderState, error: string | undefined): void {
+    if (this.state === state && this.error === error) return
+    this.state = state
+    this.error = error
+    this.#deps.onStateChange()
+  }
+
+  async #scan (paths: string[] | undefined): Promise<void> {
+    const { index, self, selfShort } = this.#deps
+    const folder = this.config.id
+    this.#setState('scanning', undefined)
+    await checkFolderPresent(this.config.path)
+    this.#ignores = await loadIgnores(this.config.path)
+    const result = await scanFolder({
+      root: this.config.path,
+      ignores: this.#ignores,
+      paths,
+      signal: this.#abort.signal,
+      previous: (name) => index.getFile(folder, self, name)?.file,
+      previousNames: () => (function * () { for (const r of index.localFiles(folder)) yield r.file.name })()
+    })
+    const now = Math.floor(Date.now() / 1000)
+    const receiveOnly = this.config.type === 'receiveonly'
+    const records: LocalFile[] = []
+    const versioned = (prev: FileInfo | undefined): Pick<FileInfo, 'version' | 'modifiedBy' | 'sequence'> =>
+      ({ version: updateVector(prev?.version ?? emptyVector, selfShort, now), modifiedBy: selfShort, sequence: 0 })
+    for (const scanned of result.changed) {
+      const prev = index.getFile(folder, self, scanned.name)?.file
+      records.push({ ...scanned, ...versioned(prev), ...(receiveOnly ? { locallyChanged: true } : {}) })
+    }
+    for (const name of result.deleted) {
+      const prev = index.getFile(folder, self, name)?.file
+      if (prev === undefined) continue
+      records.push({ ...deletedRecord(prev), ...versioned(prev), ...(receiveOnly ? { locallyChanged: true } : {}) })
+    }
+    for (const name of result.ignored) {
+      const prev = index.getFile(folder, self, name)?.file
+      if (prev !== undefined) records.push({ ...prev, invalid: true, sequence: 0 })
+    }
+    for (const e of result.errors) this.#deps.log.warn({ folder, name: e.name, err: e.message }, 'could not scan')
+    this.lastScanAt = Date.now()
+    if (records.length > 0) {
+      index.updateLocal(folder, records)
+      this.#deps.onLocalChange()
+    }
+    this.#pullWanted = true
+  }
+
+  async #pull (): Promise<void> {
+    if (this.config.type === 'sendonly') return
+    const { index, self } = this.#deps
+    const folder = this.config.id
+    const online = this.#deps.onlinePeers()
+    const needs: NeededFile[] = []
+    let waiting = 0
+    for (const entry of index.needed(folder, this.config.type)) {
+      if (entry.need.kind !== 'pull' && entry.need.kind !== 'delete') continue
+      const file = entry.global.file
+      const devices = entry.records
+        .filter((r) => r.device !== self && online.has(r.device) && !r.file.invalid && compareVectors(r.file.version, file.version) === 'equal')
+        .map((r) => r.device)
+      const needsData = file.type === 'file' && !file.deleted && file.size > 0
+      if (needsData && devices.length === 0) { waiting++; continue }
+      let current = entry.local?.file
+      if (entry.need.conflict && entry.local !== undefined && current !== undefined && !current.deleted) {
+        // Keep the losing local version as a conflict copy; it syncs like any file.
+        const { copyModifiedBy } = resolveConflict(entry.local, entry.global)
+        const copy = conflictName(file.name, copyModifiedBy, new Date())
+        await rename(join(this.config.path, current.name), join(this.config.path, copy))
+        this.#deps.log.info({ folder, name: file.name, copy }, 'conflict: kept the local version as a copy')
+        this.requestScan([copy])
+        current = undefined
+      }
+      needs.push({ file, current, devices })
+    }
+    if (needs.length === 0) {
+      this.#scheduleRetry(waiting)
+      return
+    }
+    this.#setState('syncing', undefined)
+    const puller = new Puller(this.config.path, {
+      source: this.#deps.blocks,
+      localBlocks: { find: (hash) => index.findLocalBlocks(hash, folder) },
+      versioner: createVersioner(this.config.versioning),
+      commit: {
+        commit: (f) => { index.updateLocal(folder, [{ ...f, sequence: 0 }]) },
+        conflict: (name, reason) => { this.#deps.log.info({ folder, name, reason }, 'left a locally changed file alone'); this.requestScan([name]) },
+        onProgress: (p) => {
+          this.rate.add(p.bytesDone)
+          this.progress = { bytesDone: p.bytesDone, bytesTotal: p.bytesTotal, filesDone: p.filesDone, filesTotal: p.filesTotal }
+        }
+      }
+    })
+    try {
+      const summary = await puller.run(needs, { signal: this.#abort.signal })
+      this.failedItems = summary.failed.map((f) => ({ name: f.name, error: f.error.message }))
+      if (summary.updated.length + summary.deleted.length > 0) this.#deps.onLocalChange()
+      if (summary.failed.length > 0) this.#scheduleRetry(summary.failed.length)
+    } finally {
+      this.progress = undefined
+      this.rate.reset()
+    }
+    this.#scheduleRetry(waiting)
+  }
+
+  #scheduleRetry (count: number): void {
+    if (count === 0 || this.#retry !== undefined) return
+    this.#retry = setTimeout(() => { this.#retry = undefined; this.requestPull() }, 10_000).unref()
+  }
+}
+
+/** Throws NOT_FOUND when the folder's root or marker is gone. */
+export async function assertFolderPresent (config: FolderConfig): Promise<void> {
+  try {
+    await checkFolderPresent(config.path)
+  } catch (err) {
+    throw new WeftError('NOT_FOUND', (err as Error).message)
+  }
+}

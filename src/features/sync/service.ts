@@ -1,0 +1,307 @@
+/**
+ * Folder sync for the daemon: the folders this device syncs (folders.json), the index
+ * (SQLite), one runner per folder and one BEP link per online member. Folders are shared per
+ * network: a folder is offered to every member of its network, and synced with those who
+ * added a folder with the same ID.
+ */
+import { mkdir, stat, writeFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import type { DeviceId, NetworkId } from '../../core/ids.js'
+import type { Logger } from '../../core/log.js'
+import type { Startable } from '../../core/lifecycle.js'
+import { WeftError } from '../../core/errors.js'
+import { Emitter } from '../../core/emitter.js'
+import { deviceIdFromPublicKey, parseDeviceId } from '../../identity/device-id.js'
+import type { Mesh } from '../../net/types.js'
+import type { NetworkService } from '../../network/service.js'
+import { IndexStore } from './index/store.js'
+import { shortId } from './model/vector.js'
+import { isConflictName } from './model/global.js'
+import { FolderConfigStore, isFolderId } from './config.js'
+import type { FolderConfig } from './config.js'
+import { FolderRunner } from './folder-runner.js'
+import { BepLink, bepProtocol } from './link/bep-link.js'
+import { Exchange } from './exchange.js'
+import type { BepFolder } from './wire/clusterconfig.js'
+import type { BepDeviceId, FolderId, FolderType, VersioningConfig } from './types.js'
+import { folderView } from './views.js'
+import type { FolderView, OfferView } from './views.js'
+
+/** Options of {@link SyncService}. */
+export interface SyncServiceOptions {
+  home: string
+  deviceName: string
+  mesh: Mesh
+  networks: NetworkService
+  logger: Logger
+}
+
+/** What `weft folder add` asks for. */
+export interface AddFolderRequest {
+  path: string
+  network: string
+  id?: string
+  label?: string
+  type?: FolderType
+  versioning?: VersioningConfig
+  rescanIntervalS?: number
+  watch?: boolean
+}
+
+/** Events of folder sync. */
+export interface SyncEvents extends Record<string, unknown> {
+  'folder:changed': { folder: FolderId }
+}
+
+/** The bep ID (hex key) of a weft device. */
+export function bepIdOf (device: DeviceId): BepDeviceId {
+  return Buffer.from(parseDeviceId(device).publicKey).toString('hex') as BepDeviceId
+}
+
+/** Folder sync for one device. */
+export class SyncService implements Startable {
+  readonly events = new Emitter<SyncEvents>()
+  readonly #o: SyncServiceOptions
+  readonly #configs: FolderConfigStore
+  readonly #runners = new Map<FolderId, FolderRunner>()
+  readonly #exchanges = new Map<DeviceId, Exchange>()
+  readonly #offers = new Map<string, OfferView>()
+  readonly #linking = new Map<DeviceId, Promise<Exchange>>()
+  readonly #self: BepDeviceId
+  #index?: IndexStore
+  #off: Array<() => void> = []
+
+  constructor (options: SyncServiceOptions) {
+    this.#o = options
+    this.#configs = new FolderConfigStore(join(options.home, 'folders.json'))
+    this.#self = bepIdOf(options.networks.key.deviceId)
+  }
+
+  get #db (): IndexStore {
+    if (this.#index === undefined) throw new WeftError('INTERNAL', 'sync not started')
+    return this.#index
+  }
+
+  async start (): Promise<void> {
+    const configs = await this.#configs.load()
+    this.#index = IndexStore.open({ path: join(this.#o.home, 'index.db'), localDevice: this.#self })
+    for (const config of configs) this.#runners.set(config.id, this.#runner(config))
+    await this.#o.mesh.handle(bepProtocol, async (stream) => {
+      if (!this.#o.networks.fellowDevices().has(stream.remote)) {
+        stream.abort(new Error('not a member'))
+        return
+      }
+      const exchange = await this.#link(stream.remote)
+      await exchange.link.receive(stream)
+    }, { maxInboundStreams: 2 })
+    this.#off.push(
+      this.#o.mesh.events.on('peer:connect', (device) => { if (this.#o.networks.fellowDevices().has(device)) void this.#link(device).catch(() => {}) }),
+      this.#o.mesh.events.on('peer:disconnect', (device) => { this.#exchanges.get(device)?.link.close() }),
+      this.#o.networks.events.on('network:changed', () => { void this.#reconcile() })
+    )
+    await Promise.all([...this.#runners.values()].map(async (r) => { await r.start() }))
+    for (const device of this.#o.networks.fellowDevices()) {
+      if (this.#o.mesh.link(device).online) void this.#link(device).catch(() => {})
+    }
+  }
+
+  async stop (): Promise<void> {
+    for (const off of this.#off.splice(0)) off()
+    for (const exchange of this.#exchanges.values()) exchange.link.close()
+    await Promise.all([...this.#runners.values()].map(async (r) => { await r.stop() }))
+    this.#index?.close()
+    this.#index = undefined
+  }
+
+  #runner (config: FolderConfig): FolderRunner {
+    return new FolderRunner(config, {
+      index: this.#db,
+      self: this.#self,
+      selfShort: shortId(this.#self),
+      blocks: {
+        request: async (req, { signal }) => {
+          const device = req.devices[0]
+          const exchange = [...this.#exchanges.values()].find((e) => e.link.bepId === device && e.link.open)
+          if (exchange === undefined) throw new WeftError('PEER_UNREACHABLE', 'no connection to that device')
+          return await exchange.link.request({ folder: config.id, name: req.name, offset: req.offset, size: req.size, hash: req.hash, fromTemporary: false, blockNo: req.blockNo }, signal)
+        },
+        reportBadBlock: (device, req) => { this.#o.logger.warn({ folder: config.id, device, name: req.name, block: req.blockNo }, 'peer sent a block with the wrong hash; discarded') }
+      },
+      onlinePeers: () => new Set([...this.#exchanges.values()].filter((e) => e.link.open && e.sent.has(config.id)).map((e) => e.link.bepId)),
+      onLocalChange: () => { void this.#announce(config.id) },
+      onStateChange: () => { this.events.emit('folder:changed', { folder: config.id }) },
+      log: this.#o.logger
+    })
+  }
+
+  /** The exchange with `device`, opening our stream to it if needed (one at a time per device). */
+  async #link (device: DeviceId): Promise<Exchange> {
+    const existing = this.#exchanges.get(device)
+    if (existing?.link.open === true) return existing
+    let pending = this.#linking.get(device)
+    if (pending === undefined) {
+      pending = this.#openLink(device).finally(() => { this.#linking.delete(device) })
+      this.#linking.set(device, pending)
+    }
+    return await pending
+  }
+
+  async #openLink (device: DeviceId): Promise<Exchange> {
+    const out = await this.#o.mesh.openStream(device, bepProtocol)
+    let exchange: Exchange | undefined
+    const link = new BepLink(device, bepIdOf(device), out, {
+      onMessage: async (_l, message) => { await exchange?.onMessage(message) },
+      onClosed: () => {
+        if (this.#exchanges.get(device) !== exchange) return
+        this.#exchanges.delete(device)
+        // Still a connected member: link again shortly (e.g. it refused us while joining).
+        setTimeout(() => {
+          if (this.#index !== undefined && this.#o.mesh.link(device).online && this.#o.networks.fellowDevices().has(device)) void this.#link(device).catch(() => {})
+        }, 2000).unref()
+      }
+    }, this.#o.logger)
+    exchange = new Exchange({
+      index: this.#db,
+      self: this.#self,
+      selfName: this.#o.deviceName,
+      log: this.#o.logger,
+      sharedRunner: (l, folder) => this.#sharedRunner(l.device, folder),
+      foldersFor: (l) => [...this.#runners.values()].filter((r) => this.#o.networks.isMember(r.config.network, l.device)),
+      onOffer: (l, folder) => { this.#offer(l.device, folder) }
+    }, link)
+    this.#exchanges.set(device, exchange)
+    await exchange.hello()
+    return exchange
+  }
+
+  #sharedRunner (device: DeviceId, folder: FolderId): FolderRunner | undefined {
+    const runner = this.#runners.get(folder)
+    if (runner === undefined || runner.config.paused || !this.#o.networks.isMember(runner.config.network, device)) return undefined
+    return runner
+  }
+
+  #offer (device: DeviceId, folder: BepFolder): void {
+    const network = this.#o.networks.activeNetworks().find((r) => this.#o.networks.isMember(r.id, device))
+    this.#offers.set(`${folder.id}/${device}`, { id: folder.id, label: folder.label, device, network: network?.id ?? null })
+  }
+
+  async #announce (folder: FolderId): Promise<void> {
+    this.events.emit('folder:changed', { folder })
+    await Promise.allSettled([...this.#exchanges.values()].map(async (e) => { await e.sendIndex(folder) }))
+  }
+
+  /** Membership changed: drop links to devices that are no longer fellows, re-announce folders. */
+  async #reconcile (): Promise<void> {
+    const fellows = this.#o.networks.fellowDevices()
+    for (const [device, exchange] of this.#exchanges) {
+      if (!fellows.has(device)) exchange.link.close()
+      else await exchange.hello().catch(() => {})
+    }
+    for (const device of fellows) {
+      if (!this.#exchanges.has(device) && this.#o.mesh.link(device).online) void this.#link(device).catch(() => {})
+    }
+  }
+
+  // ---- API -------------------------------------------------------------------------------
+
+  /** Adds a folder (creating its directory and `.stfolder` marker) and offers it to the network. */
+  async add (request: AddFolderRequest): Promise<FolderView> {
+    const network = this.#o.networks.resolve(request.network)
+    if (network.removedAt !== undefined) throw new WeftError('NOT_MEMBER', 'this device was removed from that network')
+    const path = resolve(request.path)
+    const id = (request.id ?? randomFolderId()) as FolderId
+    if (!isFolderId(id)) throw new WeftError('INVALID_ARGUMENT', `invalid folder ID "${id}": letters, digits, '.', '_' and '-', up to 64`)
+    if (this.#runners.has(id)) throw new WeftError('ALREADY_EXISTS', `folder ${id} already exists`)
+    for (const r of this.#runners.values()) {
+      if (path === r.config.path || path.startsWith(r.config.path + '/') || r.config.path.startsWith(path + '/')) throw new WeftError('INVALID_ARGUMENT', `${path} overlaps folder ${r.config.id} (${r.config.path})`)
+    }
+    await mkdir(path, { recursive: true })
+    if (!(await stat(path)).isDirectory()) throw new WeftError('INVALID_ARGUMENT', `${path} is not a directory`)
+    await writeFile(join(path, '.stfolder'), '', { flag: 'a' })
+    const config: FolderConfig = {
+      id,
+      label: request.label ?? id,
+      path,
+      network: network.id as NetworkId,
+      type: request.type ?? 'sendreceive',
+      paused: false,
+      versioning: request.versioning ?? { type: 'none' },
+      rescanIntervalS: request.rescanIntervalS ?? 3600,
+      watch: request.watch ?? true
+    }
+    await this.#configs.save([...[...this.#runners.values()].map((r) => r.config), config])
+    const runner = this.#runner(config)
+    this.#runners.set(id, runner)
+    for (const key of [...this.#offers.keys()]) if (key.startsWith(`${id}/`)) this.#offers.delete(key)
+    await runner.start()
+    await this.#reconcile()
+    return this.view(id)
+  }
+
+  /** Every folder, and the folders members offer that this device has not added. */
+  list (): { folders: FolderView[], offered: OfferView[] } {
+    return { folders: [...this.#runners.keys()].map((id) => this.view(id)), offered: [...this.#offers.values()] }
+  }
+
+  /** Status of one folder. */
+  view (id: string): FolderView {
+    const runner = this.#get(id)
+    const peers = [...this.#exchanges.values()].filter((e) => e.link.open && e.sent.has(runner.config.id)).map((e) => e.link.device)
+    return folderView(runner, this.#db, peers)
+  }
+
+  /** Conflict copies present in a folder. */
+  conflicts (id: string): Array<{ name: string, size: number, modified: number }> {
+    const runner = this.#get(id)
+    const out: Array<{ name: string, size: number, modified: number }> = []
+    for (const r of this.#db.localFiles(runner.config.id)) {
+      if (!r.file.deleted && isConflictName(r.file.name)) out.push({ name: r.file.name, size: r.file.size, modified: r.file.modifiedS * 1000 })
+    }
+    return out.sort((a, b) => a.name.localeCompare(b.name))
+  }
+
+  /** Scans now. */
+  rescan (id: string): void {
+    this.#get(id).requestScan()
+  }
+
+  /** Pauses or resumes a folder (persisted). */
+  async setPaused (id: string, paused: boolean): Promise<FolderView> {
+    const runner = this.#get(id)
+    if (runner.config.paused === paused) return this.view(id)
+    await runner.stop()
+    runner.config = { ...runner.config, paused }
+    if (!paused) runner.state = 'idle'
+    await this.#configs.save([...this.#runners.values()].map((r) => r.config))
+    await runner.start()
+    await this.#reconcile()
+    return this.view(id)
+  }
+
+  /** Stops syncing a folder and forgets its index; the files stay where they are. */
+  async remove (id: string): Promise<void> {
+    const runner = this.#get(id)
+    await runner.stop()
+    this.#runners.delete(runner.config.id)
+    await this.#configs.save([...this.#runners.values()].map((r) => r.config))
+    this.#db.dropFolder(runner.config.id)
+    await this.#reconcile()
+  }
+
+  #get (id: string): FolderRunner {
+    const runner = this.#runners.get(id as FolderId)
+    if (runner === undefined) throw new WeftError('NOT_FOUND', `no folder "${id}" (see "weft folder ls")`)
+    return runner
+  }
+}
+
+function randomFolderId (): string {
+  const alphabet = 'abcdefghijkmnopqrstuvwxyz23456789'
+  const pick = (): string => Array.from({ length: 5 }, () => alphabet[Math.floor(Math.random() * alphabet.length)]).join('')
+  return `${pick()}-${pick()}`
+}
+
+/** The device ID of a bep ID (hex public key). */
+export function deviceOfBepId (id: BepDeviceId): DeviceId {
+  return deviceIdFromPublicKey(Buffer.from(id, 'hex'))
+}

@@ -1,0 +1,72 @@
+/**
+ * What the API and CLI show of a folder: state, counts, need, progress, rate and ETA.
+ */
+import type { DeviceId, NetworkId } from '../../core/ids.js'
+import type { IndexStore } from './index/store.js'
+import type { Counts } from './index/scan.js'
+import type { FolderRunner, FolderState } from './folder-runner.js'
+import type { FolderId, FolderType } from './types.js'
+
+/** One folder as `weft folder ls` and `status` show it. */
+export interface FolderView {
+  id: FolderId
+  label: string
+  path: string
+  network: NetworkId
+  type: FolderType
+  state: FolderState
+  error: string | null
+  local: Counts
+  global: Counts
+  need: { files: number, bytes: number, deletes: number }
+  progress: { bytesDone: number, bytesTotal: number, filesDone: number, filesTotal: number } | null
+  rateBytesPerSecond: number
+  etaSeconds: number | null
+  lastScanAt: number | null
+  failed: Array<{ name: string, error: string }>
+  /** Members this folder is synced with right now. */
+  peers: DeviceId[]
+}
+
+/** A folder a member offers that this device has not added. */
+export interface OfferView {
+  id: FolderId
+  label: string
+  device: DeviceId
+  network: NetworkId | null
+}
+
+/** Builds the view of a folder. */
+export function folderView (runner: FolderRunner, index: IndexStore, peers: DeviceId[]): FolderView {
+  const { config } = runner
+  const need = { files: 0, bytes: 0, deletes: 0 }
+  if (config.type !== 'sendonly') {
+    for (const entry of index.needed(config.id, config.type)) {
+      if (entry.need.kind === 'delete') need.deletes++
+      else if (entry.need.kind === 'pull') {
+        need.files++
+        if (entry.global.file.type === 'file') need.bytes += entry.global.file.size
+      }
+    }
+  }
+  const rate = runner.rate.perSecond()
+  const remaining = runner.progress !== undefined ? runner.progress.bytesTotal - runner.progress.bytesDone : need.bytes
+  return {
+    id: config.id,
+    label: config.label,
+    path: config.path,
+    network: config.network,
+    type: config.type,
+    state: runner.state,
+    error: runner.error ?? null,
+    local: index.localCounts(config.id),
+    global: index.globalCounts(config.id),
+    need,
+    progress: runner.progress ?? null,
+    rateBytesPerSecond: Math.round(rate),
+    etaSeconds: rate > 0 && remaining > 0 ? Math.round(remaining / rate) : null,
+    lastScanAt: runner.lastScanAt ?? null,
+    failed: runner.failedItems,
+    peers
+  }
+}
