@@ -58,6 +58,8 @@ export class FolderRunner {
   lastScanAt: number | undefined
   progress: PullProgressView | undefined
   failedItems: Array<{ name: string, error: string }> = []
+  /** Bytes of blocks received from peers since start (renames and copies add nothing). */
+  bytesFromPeers = 0
   readonly rate = new RateMeter()
   readonly #deps: FolderRunnerDeps
   #watcher?: FolderWatcher

@@ -123,7 +123,10 @@ export class SyncService implements Startable {
           const device = req.devices[0]
           const exchange = [...this.#exchanges.values()].find((e) => e.link.bepId === device && e.link.open)
           if (exchange === undefined) throw new WeftError('PEER_UNREACHABLE', 'no connection to that device')
-          return await exchange.link.request({ folder: config.id, name: req.name, offset: req.offset, size: req.size, hash: req.hash, fromTemporary: false, blockNo: req.blockNo }, signal)
+          const data = await exchange.link.request({ folder: config.id, name: req.name, offset: req.offset, size: req.size, hash: req.hash, fromTemporary: false, blockNo: req.blockNo }, signal)
+          const runner = this.#runners.get(config.id)
+          if (runner !== undefined) runner.bytesFromPeers += data.length
+          return data
         },
         reportBadBlock: (device, req) => { this.#o.logger.warn({ folder: config.id, device, name: req.name, block: req.blockNo }, 'peer sent a block with the wrong hash; discarded') }
       },

@@ -24,6 +24,8 @@ export interface FolderView {
   etaSeconds: number | null
   lastScanAt: number | null
   failed: Array<{ name: string, error: string }>
+  /** Bytes of blocks received from peers since the daemon started. */
+  bytesFromPeers: number
   /** Members this folder is synced with right now. */
   peers: DeviceId[]
 }
@@ -67,6 +69,7 @@ export function folderView (runner: FolderRunner, index: IndexStore, peers: Devi
     etaSeconds: rate > 0 && remaining > 0 ? Math.round(remaining / rate) : null,
     lastScanAt: runner.lastScanAt ?? null,
     failed: runner.failedItems,
+    bytesFromPeers: runner.bytesFromPeers,
     peers
   }
 }
