@@ -141,8 +141,7 @@ export class Exchange {
         this.#ctx.log.warn({ device: this.link.device, folder, name: f.name, problem }, 'refused a record from a peer')
         continue
       }
-      const { unsupported: _u, ignored: _i, blocksHash: _b, previousBlocksHash: _p, ...file } = f
-      accepted.push(file)
+      accepted.push(toFileInfo(f))
     }
     this.#ctx.index.applyRemote(folder, this.link.bepId, accepted, kind)
     runner.requestPull()
@@ -175,4 +174,14 @@ export class Exchange {
       return await answer('noSuchFile')
     }
   }
+}
+
+/** The domain record of a wire record (drops wire-only fields). */
+function toFileInfo (f: BepFileInfo): FileInfo {
+  const file: FileInfo & Partial<Pick<BepFileInfo, 'unsupported' | 'ignored' | 'blocksHash' | 'previousBlocksHash'>> = { ...f }
+  delete file.unsupported
+  delete file.ignored
+  delete file.blocksHash
+  delete file.previousBlocksHash
+  return file
 }

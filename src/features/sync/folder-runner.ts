@@ -88,7 +88,7 @@ export class FolderRunner {
       const watcher = new FolderWatcher({
         root: this.config.path,
         ignores: () => this.#ignores,
-        onChange: (batch) => { batch.ignoreFileChanged ? this.requestScan() : this.requestScan(batch.paths) },
+        onChange: (batch) => { this.requestScan(batch.ignoreFileChanged ? undefined : batch.paths) },
         onError: (err) => { this.#deps.log.warn({ folder: this.config.id, err: err.message }, 'watcher error') }
       })
       try {

@@ -6,7 +6,7 @@
  */
 import { mkdir, stat, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import type { DeviceId, NetworkId } from '../../core/ids.js'
+import type { DeviceId } from '../../core/ids.js'
 import type { Logger } from '../../core/log.js'
 import type { Startable } from '../../core/lifecycle.js'
 import { WeftError } from '../../core/errors.js'
@@ -151,11 +151,11 @@ export class SyncService implements Startable {
 
   async #openLink (device: DeviceId): Promise<Exchange> {
     const out = await this.#o.mesh.openStream(device, bepProtocol)
-    let exchange: Exchange | undefined
+    const holder: { exchange?: Exchange } = {}
     const link = new BepLink(device, bepIdOf(device), out, {
-      onMessage: async (_l, message) => { await exchange?.onMessage(message) },
+      onMessage: async (_l, message) => { await holder.exchange?.onMessage(message) },
       onClosed: () => {
-        if (this.#exchanges.get(device) !== exchange) return
+        if (this.#exchanges.get(device) !== holder.exchange) return
         this.#exchanges.delete(device)
         // Still a connected member: link again shortly (e.g. it refused us while joining).
         setTimeout(() => {
@@ -163,7 +163,7 @@ export class SyncService implements Startable {
         }, 2000).unref()
       }
     }, this.#o.logger)
-    exchange = new Exchange({
+    const exchange = new Exchange({
       index: this.#db,
       self: this.#self,
       selfName: this.#o.deviceName,
@@ -172,6 +172,7 @@ export class SyncService implements Startable {
       foldersFor: (l) => [...this.#runners.values()].filter((r) => this.#o.networks.isMember(r.config.network, l.device)),
       onOffer: (l, folder) => { this.#offer(l.device, folder) }
     }, link)
+    holder.exchange = exchange
     this.#exchanges.set(device, exchange)
     await exchange.hello()
     return exchange
@@ -212,8 +213,9 @@ export class SyncService implements Startable {
     const network = this.#o.networks.resolve(request.network)
     if (network.removedAt !== undefined) throw new WeftError('NOT_MEMBER', 'this device was removed from that network')
     const path = resolve(request.path)
-    const id = (request.id ?? randomFolderId()) as FolderId
-    if (!isFolderId(id)) throw new WeftError('INVALID_ARGUMENT', `invalid folder ID "${id}": letters, digits, '.', '_' and '-', up to 64`)
+    const wanted = request.id ?? randomFolderId()
+    if (!isFolderId(wanted)) throw new WeftError('INVALID_ARGUMENT', `invalid folder ID "${wanted}": letters, digits, '.', '_' and '-', up to 64`)
+    const id: FolderId = wanted
     if (this.#runners.has(id)) throw new WeftError('ALREADY_EXISTS', `folder ${id} already exists`)
     for (const r of this.#runners.values()) {
       if (path === r.config.path || path.startsWith(r.config.path + '/') || r.config.path.startsWith(path + '/')) throw new WeftError('INVALID_ARGUMENT', `${path} overlaps folder ${r.config.id} (${r.config.path})`)
@@ -225,7 +227,7 @@ export class SyncService implements Startable {
       id,
       label: request.label ?? id,
       path,
-      network: network.id as NetworkId,
+      network: network.id,
       type: request.type ?? 'sendreceive',
       paused: false,
       versioning: request.versioning ?? { type: 'none' },
