@@ -70,10 +70,16 @@ describe('three daemons in one network', () => {
     await c.start()
     const stale = await c.json<Summary[]>(['net', 'ls'])
     assert.equal(stale[0]?.role, 'member', 'the rolled-back file makes gamma believe it is a member')
-    // Its reconnect attempts run every second at first; all must be refused.
+    // Its reconnect attempts run every second at first; all must be refused. (With TLS 1.3 the
+    // dialer finishes its handshake before the listener checks its certificate, so gamma may see
+    // a connection for a moment before it is closed; what matters is that nothing gets through.)
     await new Promise((resolve) => setTimeout(resolve, 4000))
-    assert.deepEqual((await c.json<PeerRow[]>(['peers'])).filter((p) => p.online), [])
-    assert.deepEqual((await a.json<PeerRow[]>(['peers'])).filter((p) => p.online).map((p) => p.deviceId), [b.deviceId])
+    for (const d of [a, b]) {
+      assert.ok(!(await d.json<PeerRow[]>(['peers'])).some((p) => p.deviceId === c.deviceId), `${d.name} lists gamma`)
+    }
+    assert.equal((await c.json<Summary[]>(['net', 'ls']))[0]?.role, 'member', 'no membership exchange reached gamma (it would have learned of its removal)')
+    const seen = await c.json<PeerRow[]>(['peers'])
+    assert.ok(seen.every((p) => p.rttMs === null), 'no ping got through to a member')
   })
 })
 
