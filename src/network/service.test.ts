@@ -143,6 +143,21 @@ describe('NetworkService over the memory mesh', () => {
     assert.equal(a.mesh.link(c.id).online, false)
   })
 
+  it('a removed device can come back only with a fresh invite', async () => {
+    const { a, c, net } = await formThree()
+    await a.svc.remove(net, c.id)
+    await waitFor('c to learn it was removed', () => c.svc.record(net)?.removedAt !== undefined)
+    await waitFor('connections to c to close', () => !a.mesh.link(c.id).online)
+    assert.equal(a.svc.allowConnection(c.id), false)
+    await c.svc.leave(net)
+    const code = await invite(a, net)
+    assert.equal(a.svc.allowConnection(c.id), true, 'an outstanding invite opens the gate')
+    await c.svc.join(code)
+    await waitFor('c to be a member again', () => a.svc.isMember(net, c.id) && c.svc.isMember(net, c.id))
+    assert.equal(c.svc.summary(net).role, 'member')
+    assert.equal(a.svc.allowConnection(c.id), true)
+  })
+
   it('an invite with one use admits one device; the second gets INVITE_EXHAUSTED', async () => {
     const [a, b, c] = [await device('a'), await device('b'), await device('c')]
     const { id: net } = await a.svc.create('home')

@@ -132,10 +132,17 @@ export class NetworkService implements Startable, ConnectionGate {
     return out
   }
 
-  /** Connection gate: removed devices that share no other network are refused; others may connect (to redeem invites). */
+  /**
+   * Connection gate: strangers may connect (to redeem an invite; nothing else serves them), and
+   * so may fellow members. A device removed from one of our networks that shares no other with
+   * us is refused, unless this device has an invite outstanding in that network: the way back
+   * in is a fresh invite from an admin, redeemed with that admin.
+   */
   allowConnection (device: DeviceId): boolean {
     if (this.fellowDevices().has(device)) return true
-    return !this.activeNetworks().some((r) => this.#states.get(r.id)?.removed.has(device) === true)
+    const now = Date.now()
+    const removedFrom = this.activeNetworks().filter((r) => this.#states.get(r.id)?.removed.has(device) === true)
+    return removedFrom.every((r) => r.invites.some((i) => i.usesLeft > 0 && i.expiresAt * 1000 > now))
   }
 
   // ---- mutation --------------------------------------------------------------------------
