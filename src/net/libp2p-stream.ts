@@ -27,7 +27,9 @@ export function toMeshStream (stream: Stream, remote: DeviceId): MeshStream {
     },
     async * [Symbol.asyncIterator] () {
       for await (const chunk of stream) {
-        yield chunk instanceof Uint8Array ? chunk : chunk.subarray()
+        // A list of buffers is yielded buffer by buffer: `subarray()` would copy them into one.
+        if (chunk instanceof Uint8Array) yield chunk
+        else yield * chunk
       }
     }
   }
