@@ -52,6 +52,8 @@ export class NetworkService implements Startable, ConnectionGate {
   readonly #records = new Map<NetworkId, NetworkRecord>()
   readonly #states = new Map<NetworkId, MembershipState>()
   readonly #lastSeen = new Map<DeviceId, number>()
+  /** Fellow members with an open connection, as announced by `member:online`. */
+  readonly #onlineFellows = new Set<DeviceId>()
   readonly #replicator: Replicator
   readonly #invites: InviteDesk
   readonly #connector: Connector
@@ -172,6 +174,10 @@ export class NetworkService implements Startable, ConnectionGate {
     this.events.emit('network:changed', { networkId: record.id })
     if (record.removedAt !== undefined) this.events.emit('network:removed', { networkId: record.id })
     if (options.enforceGate !== false) this.enforceGate()
+    // A device admitted while already connected (it redeemed an invite) is online from now on.
+    for (const device of this.fellowDevices()) {
+      if (!this.#onlineFellows.has(device) && this.mesh.link(device).online) this.#markOnline(device)
+    }
     this.#connector.poke()
     return state
   }
@@ -373,15 +379,21 @@ export class NetworkService implements Startable, ConnectionGate {
       return
     }
     if (!this.fellowDevices().has(device)) return
-    this.#lastSeen.set(device, Date.now())
-    this.events.emit('member:online', { deviceId: device })
-    this.#connector.onConnected(device)
+    this.#markOnline(device)
     for (const record of this.activeNetworks()) {
       if (this.isMember(record.id, device)) void this.#replicator.push(record.id, device).catch((err: unknown) => { this.log.debug({ err, device }, 'sync after connect failed') })
     }
   }
 
+  #markOnline (device: DeviceId): void {
+    this.#onlineFellows.add(device)
+    this.#lastSeen.set(device, Date.now())
+    this.events.emit('member:online', { deviceId: device })
+    this.#connector.onConnected(device)
+  }
+
   #onDisconnect (device: DeviceId): void {
+    this.#onlineFellows.delete(device)
     if (!this.fellowDevices().has(device)) return
     this.#lastSeen.set(device, Date.now())
     this.events.emit('member:offline', { deviceId: device })

@@ -32,7 +32,7 @@ describe('event stream', () => {
     })()
     await waitFor('the hello event', () => events.includes('hello'), 10_000, 50)
     await formNetwork([a, b], 'live')
-    await waitFor('network and member events', () => events.includes('network:changed') && events.includes('member:online'), 20_000, 50)
+    await waitFor(`network and member events (got ${events.join(', ')})`, () => events.includes('network:changed') && events.includes('member:online'), 20_000, 50)
     controller.abort()
     await reading
   })
