@@ -64,7 +64,7 @@ function runPass (networkId: NetworkId, genesis: { e: GenesisEntry, id: string }
   members.set(genesis.e.device, { deviceId: genesis.e.device, name: genesis.e.name, role: 'admin', addedBy: genesis.e.by, addedAt: genesis.e.at })
   const removed = new Set<DeviceId>()
   const validIds = new Set([genesis.id])
-  const removals: Array<{ entry: RemoveEntry }> = []
+  const removals: Array<{ entry: RemoveEntry, id: string }> = []
   let clock = genesis.e.clock
   for (const item of rest) {
     const { e, id } = item
@@ -80,7 +80,7 @@ function runPass (networkId: NetworkId, genesis: { e: GenesisEntry, id: string }
       if (!members.has(e.device)) continue
       members.delete(e.device)
       removed.add(e.device)
-      removals.push({ entry: e })
+      removals.push({ entry: e, id })
     } else {
       continue
     }
@@ -88,10 +88,12 @@ function runPass (networkId: NetworkId, genesis: { e: GenesisEntry, id: string }
     clock = Math.max(clock, e.clock)
   }
   const nextVoided = new Set<string>()
-  for (const { entry } of removals) {
-    const keep = new Set(entry.keep)
+  for (const removal of removals) {
+    const keep = new Set(removal.entry.keep)
     for (const item of rest) {
-      if (item.e.by === entry.device && item.e.clock < entry.clock && !keep.has(item.id)) nextVoided.add(item.id)
+      // Up to and including the removal's own clock: an entry signed with the same clock is not
+      // ordered before the removal by anything but its hash, which the signer can grind.
+      if (item.e.by === removal.entry.device && item.e.clock <= removal.entry.clock && item.id !== removal.id && !keep.has(item.id)) nextVoided.add(item.id)
     }
   }
   return {
