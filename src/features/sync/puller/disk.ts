@@ -8,6 +8,10 @@ import { lstat, open, readlink } from 'node:fs/promises'
 import type { BigIntStats } from 'node:fs'
 import { WeftError } from '../../../core/errors.js'
 import type { FileInfo } from '../types.js'
+import { errnoCode, fsError } from '../scanner/fs-errors.js'
+
+/** Re-exported for the puller and versioning: one definition, in scanner/fs-errors.ts. */
+export { errnoCode }
 
 /** The disk (or the user's quota) is full: the puller stops, nothing was replaced. */
 export class DiskFullError extends WeftError {
@@ -16,12 +20,6 @@ export class DiskFullError extends WeftError {
   constructor (path: string, options?: { cause?: unknown }) {
     super('DISK_FULL', `disk full: no space left to write ${path}`, options)
   }
-}
-
-/** The `code` of a Node.js system error (`ENOENT`, ...), if any. */
-export function errnoCode (err: unknown): string | undefined {
-  if (err instanceof Error && 'code' in err && typeof err.code === 'string') return err.code
-  return undefined
 }
 
 /** True for "no space left on device" and "disk quota exceeded". */
@@ -33,14 +31,8 @@ export function isDiskFull (err: unknown): boolean {
 
 /** Wraps a file system error from `action` on `path` into a WeftError. */
 export function pullFsError (err: unknown, action: string, path: string): WeftError {
-  if (err instanceof WeftError) return err
-  if (isDiskFull(err)) return new DiskFullError(path, { cause: err })
-  if (err instanceof Error && err.name === 'AbortError') return new WeftError('ABORTED', `${action} ${path}: aborted`, { cause: err })
-  const code = errnoCode(err)
-  const reason = err instanceof Error ? err.message : String(err)
-  if (code === 'ENOENT' || code === 'ENOTDIR') return new WeftError('NOT_FOUND', `${action} ${path}: not found`, { cause: err })
-  if (code === 'EACCES' || code === 'EPERM') return new WeftError('FORBIDDEN', `${action} ${path}: permission denied`, { cause: err })
-  return new WeftError('INTERNAL', `${action} ${path}: ${reason}`, { cause: err })
+  if (!(err instanceof WeftError) && isDiskFull(err)) return new DiskFullError(path, { cause: err })
+  return fsError(err, action, path)
 }
 
 /** Throws WeftError `ABORTED` when the signal has fired. */
