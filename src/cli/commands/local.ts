@@ -35,7 +35,7 @@ function banner (daemon: Daemon): string {
   return [
     `weft ${s.version} running as "${s.name}"`,
     `  device ID  ${s.deviceId}`,
-    `  API        ${s.api}   (dashboard address; token in ${daemon.paths.apiToken})`,
+    `  API        ${s.api}   (local API; token in ${daemon.paths.apiToken})`,
     `  listening  ${s.addresses.join('  ') || '(nothing)'}`,
     `  home       ${s.home}   (log: ${daemon.paths.log})`,
     s.networks.length === 0
