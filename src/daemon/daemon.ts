@@ -15,6 +15,7 @@ import { NetworkStore } from '../network/store.js'
 import { Perf } from '../features/perf.js'
 import { SyncService } from '../features/sync/service.js'
 import { weftVersion } from '../version.js'
+import { WeftError } from '../core/errors.js'
 import { loadConfig } from './config.js'
 import type { Config } from './config.js'
 import { homePaths } from './home.js'
@@ -27,7 +28,15 @@ import type { StatusView } from './api/types.js'
 export interface DaemonOptions {
   /** Where logs go (default: `<home>/weft.log`, plus warnings on stderr). */
   logger?: Logger
+  /**
+   * Faults to inject, for tests of how peers cope with a misbehaving device. Read from the
+   * `WEFT_TEST_FAULTS` environment variable (comma-separated) when not given. Never set in use.
+   */
+  faults?: ReadonlySet<string>
 }
+
+/** The faults a daemon can be told to inject (see {@link DaemonOptions.faults}). */
+export const knownFaults = ['corrupt-block-responses'] as const
 
 /** A running (or ready to run) weft daemon. */
 export class Daemon {
@@ -43,7 +52,7 @@ export class Daemon {
   #startedAt = 0
   #release?: () => Promise<void>
 
-  private constructor (paths: HomePaths, config: Config, key: DeviceKey, log: Logger) {
+  private constructor (paths: HomePaths, config: Config, key: DeviceKey, log: Logger, faults: ReadonlySet<string>) {
     this.paths = paths
     this.config = config
     this.key = key
@@ -64,7 +73,7 @@ export class Daemon {
       logger: log.child({ component: 'networks' })
     })
     this.perf = new Perf(this.mesh, { isFellow: (device) => this.networks.fellowDevices().has(device) })
-    this.sync = new SyncService({ home: paths.root, deviceName: config.deviceName, mesh: this.mesh, networks: this.networks, logger: log.child({ component: 'sync' }) })
+    this.sync = new SyncService({ home: paths.root, deviceName: config.deviceName, mesh: this.mesh, networks: this.networks, logger: log.child({ component: 'sync' }), corruptBlockResponses: faults.has('corrupt-block-responses') })
     this.api = new ApiServer({ host: config.api.host, port: config.api.port, paths, logger: log.child({ component: 'api' }) })
     this.api.attach({ status: () => this.status(), networks: this.networks, perf: this.perf, sync: this.sync })
   }
@@ -78,7 +87,12 @@ export class Daemon {
       { level: config.log.level === 'silent' ? 'silent' : config.log.level, stream: pino.destination({ dest: paths.log, sync: false, mkdir: true }) },
       { level: 'warn', stream: process.stderr }
     ]))
-    return new Daemon(paths, config, key, log)
+    const faults = options.faults ?? new Set((process.env.WEFT_TEST_FAULTS ?? '').split(',').map((f) => f.trim()).filter((f) => f !== ''))
+    for (const fault of faults) {
+      if (!(knownFaults as readonly string[]).includes(fault)) throw new WeftError('CONFIG_INVALID', `unknown fault ${JSON.stringify(fault)} in WEFT_TEST_FAULTS (known: ${knownFaults.join(', ')})`)
+      log.warn({ fault }, 'TEST FAULT INJECTION ENABLED: this daemon misbehaves on purpose')
+    }
+    return new Daemon(paths, config, key, log, faults)
   }
 
   /** Starts everything; on failure, what started is stopped again. */

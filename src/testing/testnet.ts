@@ -74,12 +74,12 @@ export class TestDaemon {
     this.deviceId = (JSON.parse(result.stdout) as { deviceId: DeviceId }).deviceId
   }
 
-  /** Starts the daemon process and waits until its API answers. */
-  async start (): Promise<void> {
+  /** Starts the daemon process (with `env` added to its environment) and waits until its API answers. */
+  async start (env: NodeJS.ProcessEnv = {}): Promise<void> {
     if (this.#process !== undefined) throw new Error(`${this.name} already running`)
     // Daemons start through the launcher, as `weft daemon` does for users.
     const [command, ...prefix] = [...this.wrap, weftLauncher]
-    const child = spawn(command, [...prefix, 'daemon', '--home', this.home], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(command, [...prefix, 'daemon', '--home', this.home], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
     this.#process = child
     child.stdout.on('data', (d: Buffer) => { this.#output += d.toString() })
     child.stderr.on('data', (d: Buffer) => { this.#output += d.toString() })

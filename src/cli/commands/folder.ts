@@ -3,7 +3,7 @@
  */
 import type { Command } from 'commander'
 import { InvalidArgumentError } from 'commander'
-import type { FolderView, OfferView } from '../../features/sync/views.js'
+import type { FileRecordView, FolderView, OfferView } from '../../features/sync/views.js'
 import type { VersioningConfig } from '../../features/sync/types.js'
 import { contextOf } from '../context.js'
 import type { CliContext } from '../context.js'
@@ -34,18 +34,26 @@ function describe (f: FolderView): string {
     `  peers    ${f.peers.length === 0 ? 'none connected' : f.peers.map((p) => p.slice(0, 7)).join(', ')}`
   ]
   if (f.progress !== null) lines.push(`  progress ${bytes(f.progress.bytesDone)} of ${bytes(f.progress.bytesTotal)}, ${f.progress.filesDone}/${f.progress.filesTotal} files, ${bytes(f.rateBytesPerSecond)}/s${f.etaSeconds === null ? '' : `, ETA ${f.etaSeconds}s`}`)
+  if (f.scan !== null) lines.push(`  scanning ${f.scan.filesHashed} files hashed, ${bytes(f.scan.bytesHashed)}`)
   for (const item of f.failed.slice(0, 10)) lines.push(`  failed   ${item.name}: ${item.error}`)
+  for (const bad of f.badBlocks) lines.push(`  bad data ${bad.device.slice(0, 7)} sent ${bad.count} block(s) that failed verification (discarded)`)
   return lines.join('\n')
 }
 
-async function follow (ctx: CliContext, id: string): Promise<FolderView> {
+/**
+ * Polls a folder until it is idle with nothing needed and scanned after `scannedAfter` (ms since
+ * the epoch; -1: any scan), or in error; shows one progress line on a terminal unless --json.
+ */
+async function follow (ctx: CliContext, id: string, scannedAfter = -1): Promise<FolderView> {
   const client = await ctx.client()
   for (;;) {
     const f = await client.request<FolderView>('GET', `/folders/${encodeURIComponent(id)}`)
-    const done = f.state === 'idle' && f.need.files === 0 && f.need.deletes === 0
+    const done = f.state === 'idle' && f.need.files === 0 && f.need.deletes === 0 && f.lastScanAt !== null && f.lastScanAt > scannedAfter
     if (process.stderr.isTTY && !ctx.json) {
       const p = f.progress
-      const line = p === null ? `${f.state}: need ${f.need.files} files (${bytes(f.need.bytes)})` : `${f.state}: ${bytes(p.bytesDone)}/${bytes(p.bytesTotal)}, ${p.filesDone}/${p.filesTotal} files, ${bytes(f.rateBytesPerSecond)}/s${f.etaSeconds === null ? '' : `, ETA ${f.etaSeconds}s`}`
+      const line = f.scan !== null
+        ? `scanning: ${f.scan.filesHashed} files hashed, ${bytes(f.scan.bytesHashed)}`
+        : p === null ? `${f.state}: need ${f.need.files} files (${bytes(f.need.bytes)})` : `${f.state}: ${bytes(p.bytesDone)}/${bytes(p.bytesTotal)}, ${p.filesDone}/${p.filesTotal} files, ${bytes(f.rateBytesPerSecond)}/s${f.etaSeconds === null ? '' : `, ETA ${f.etaSeconds}s`}`
       process.stderr.write(`\r\x1b[K${line}`)
     }
     if (done || f.state === 'error') {
@@ -67,10 +75,13 @@ export function registerFolderCommands (program: Command): void {
     .option('--type <type>', 'sendreceive, sendonly or receiveonly', 'sendreceive')
     .option('--versioning <kind>', 'none, trashcan[:DAYS] or simple[:KEEP]: keep files replaced or deleted by others', versioning)
     .option('--rescan <seconds>', 'full rescan interval', (v) => Number(v))
-    .action(async (path: string, flags: { net: string, id?: string, label?: string, type: string, versioning?: VersioningConfig, rescan?: number }, command: Command) => {
+    .option('--wait', 'wait for the first scan and pull to finish (progress on a terminal)')
+    .action(async (path: string, flags: { net: string, id?: string, label?: string, type: string, versioning?: VersioningConfig, rescan?: number, wait?: boolean }, command: Command) => {
       const ctx = contextOf(command)
       if (!['sendreceive', 'sendonly', 'receiveonly'].includes(flags.type)) throw new InvalidArgumentError('--type must be sendreceive, sendonly or receiveonly')
-      const view = await (await ctx.client()).request<FolderView>('POST', '/folders', { path, network: flags.net, id: flags.id, label: flags.label, type: flags.type, versioning: flags.versioning, rescanIntervalS: flags.rescan })
+      const added = await (await ctx.client()).request<FolderView>('POST', '/folders', { path, network: flags.net, id: flags.id, label: flags.label, type: flags.type, versioning: flags.versioning, rescanIntervalS: flags.rescan })
+      const view = flags.wait === true ? await follow(ctx, added.id) : added
+      if (view.state === 'error') process.exitCode = 1
       if (ctx.json) printJson(view)
       else process.stdout.write(`added folder ${view.id} (${view.path}), shared with network ${flags.net}\nother members accept it with: weft folder add PATH --net ${flags.net} --id ${view.id}\n`)
     })
@@ -113,7 +124,37 @@ export function registerFolderCommands (program: Command): void {
     printTable(['FOLDER', 'NAME', 'SIZE', 'MODIFIED'], rows.map((r) => [r.folder, r.name, bytes(r.size), new Date(r.modified).toISOString()]))
   })
 
-  for (const [name, method, verb, what] of [['rescan', 'POST', 'rescan', 'scan now'], ['pause', 'POST', 'pause', 'stop syncing for now'], ['resume', 'POST', 'resume', 'sync again'], ['remove', 'DELETE', '', 'stop syncing and forget the folder (files stay)']] as const) {
+  folder.command('file <id> <name>').description("this device's record of a file and the global one (version, blocks, ...)")
+    .action(async (id: string, name: string, _f: unknown, command: Command) => {
+      const ctx = contextOf(command)
+      const info = await (await ctx.client()).request<{ local: FileRecordView | null, global: FileRecordView | null }>('GET', `/folders/${encodeURIComponent(id)}/file?name=${encodeURIComponent(name)}`)
+      if (ctx.json) return printJson(info)
+      for (const [label, r] of [['local', info.local], ['global', info.global]] as const) {
+        if (r === null) { process.stdout.write(`${label}: none\n`); continue }
+        const version = r.version.map((c) => `${c.id.slice(0, 7)}:${c.value}`).join(' ')
+        process.stdout.write(`${label}: ${r.type}${r.deleted ? ' (deleted)' : ''}${r.invalid ? ' (invalid)' : ''}, ${bytes(r.size)} in ${r.blocks} blocks of ${bytes(r.blockSize)}, modified ${r.modified} by ${r.modifiedBy.slice(0, 7)}, version ${version}, sequence ${r.sequence}\n`)
+      }
+    })
+
+  folder.command('rescan <id>').description('scan now')
+    .option('--wait', 'wait for the scan (and any pull) to finish (progress on a terminal)')
+    .action(async (id: string, flags: { wait?: boolean }, command: Command) => {
+      const ctx = contextOf(command)
+      const client = await ctx.client()
+      const before = (await client.request<FolderView>('GET', `/folders/${encodeURIComponent(id)}`)).lastScanAt ?? -1
+      const result = await client.request('POST', `/folders/${encodeURIComponent(id)}/rescan`)
+      if (flags.wait !== true) {
+        if (ctx.json) printJson(result)
+        else process.stdout.write(`rescan: ${id}\n`)
+        return
+      }
+      const f = await follow(ctx, id, before)
+      if (f.state === 'error') process.exitCode = 1
+      if (ctx.json) printJson(f)
+      else process.stdout.write(describe(f) + '\n')
+    })
+
+  for (const [name, method, verb, what] of [['pause', 'POST', 'pause', 'stop syncing for now'], ['resume', 'POST', 'resume', 'sync again'], ['remove', 'DELETE', '', 'stop syncing and forget the folder (files stay)']] as const) {
     folder.command(`${name} <id>`).description(what).action(async (id: string, _f: unknown, command: Command) => {
       const ctx = contextOf(command)
       const result = await (await ctx.client()).request('' + method, `/folders/${encodeURIComponent(id)}${verb === '' ? '' : `/${verb}`}`)

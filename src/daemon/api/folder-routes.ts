@@ -2,6 +2,7 @@
  * Routes of folder sync (`/api/v1/folders`).
  */
 import { Hono } from 'hono'
+import { WeftError } from '../../core/errors.js'
 import type { SyncService } from '../../features/sync/service.js'
 import { addFolderBody, parseBody } from './schemas.js'
 
@@ -14,6 +15,11 @@ export function folderRoutes (sync: SyncService): Hono {
     return c.json(await sync.add(body), 201)
   })
   app.get('/:id', (c) => c.json(sync.view(c.req.param('id'))))
+  app.get('/:id/file', (c) => {
+    const name = c.req.query('name')
+    if (name === undefined || name === '') throw new WeftError('INVALID_ARGUMENT', 'the name query parameter is required')
+    return c.json(sync.file(c.req.param('id'), name))
+  })
   app.get('/:id/conflicts', (c) => c.json(sync.conflicts(c.req.param('id'))))
   app.post('/:id/rescan', (c) => { sync.rescan(c.req.param('id')); return c.json({ ok: true }) })
   app.post('/:id/pause', async (c) => c.json(await sync.setPaused(c.req.param('id'), true)))

@@ -31,6 +31,8 @@ export interface ExchangeContext {
   foldersFor: (link: BepLink) => FolderRunner[]
   /** A peer offered a folder this device does not have. */
   onOffer: (link: BepLink, folder: BepFolder) => void
+  /** Test fault: flip a bit of every block sent (see DaemonOptions.faults). */
+  corruptResponses?: boolean
 }
 
 /** Per-link state of the conversation. */
@@ -166,6 +168,7 @@ export class Exchange {
           runner.requestScan([req.name])
           return await answer('invalidFile')
         }
+        if (this.#ctx.corruptResponses === true && block.length > 0) block[0] = block[0]! ^ 1
         return await answer('noError', block)
       } finally {
         await handle.close()

@@ -7,6 +7,7 @@
 import { rename } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Logger } from '../../core/log.js'
+import type { DeviceId } from '../../core/ids.js'
 import { WeftError, toWeftError } from '../../core/errors.js'
 import type { IndexStore, LocalFile } from './index/store.js'
 import { checkFolderPresent, deletedRecord, scanFolder } from './scanner/scanner.js'
@@ -57,9 +58,13 @@ export class FolderRunner {
   error: string | undefined
   lastScanAt: number | undefined
   progress: PullProgressView | undefined
+  /** Files and bytes hashed so far by the scan under way, if any. */
+  scanProgress: { filesHashed: number, bytesHashed: number } | undefined
   failedItems: Array<{ name: string, error: string }> = []
   /** Bytes of blocks received from peers since start (renames and copies add nothing). */
   bytesFromPeers = 0
+  /** Blocks that failed verification, per member that sent them, since start. */
+  readonly badBlocks = new Map<DeviceId, number>()
   readonly rate = new RateMeter()
   readonly #deps: FolderRunnerDeps
   #watcher?: FolderWatcher
@@ -110,6 +115,12 @@ export class FolderRunner {
   }
 
   /** Asks for a scan of everything, or of some folder-relative paths. */
+  /** Notes that `device` sent a block that failed verification (shown in the folder's status). */
+  noteBadBlock (device: DeviceId): void {
+    this.badBlocks.set(device, (this.badBlocks.get(device) ?? 0) + 1)
+    this.#deps.onStateChange()
+  }
+
   requestScan (paths?: readonly string[]): void {
     if (paths === undefined || this.#scanWanted === 'all') this.#scanWanted = 'all'
     else {
@@ -173,8 +184,12 @@ export class FolderRunner {
       paths,
       signal: this.#abort.signal,
       previous: (name) => index.getFile(folder, self, name)?.file,
-      previousNames: () => (function * () { for (const r of index.localFiles(folder)) yield r.file.name })()
-    })
+      previousNames: () => (function * () { for (const r of index.localFiles(folder)) yield r.file.name })(),
+      onHashed: (bytes) => {
+        const p = this.scanProgress ?? { filesHashed: 0, bytesHashed: 0 }
+        this.scanProgress = { filesHashed: p.filesHashed + 1, bytesHashed: p.bytesHashed + bytes }
+      }
+    }).finally(() => { this.scanProgress = undefined })
     const now = Math.floor(Date.now() / 1000)
     const receiveOnly = this.config.type === 'receiveonly'
     const records: LocalFile[] = []

@@ -24,8 +24,8 @@ import { BepLink, bepProtocol } from './link/bep-link.js'
 import { Exchange } from './exchange.js'
 import type { BepFolder } from './wire/clusterconfig.js'
 import type { BepDeviceId, FolderId, FolderType, VersioningConfig } from './types.js'
-import { folderView } from './views.js'
-import type { FolderView, OfferView } from './views.js'
+import { fileRecordView, folderView } from './views.js'
+import type { FileRecordView, FolderView, OfferView } from './views.js'
 
 /** Options of {@link SyncService}. */
 export interface SyncServiceOptions {
@@ -34,6 +34,8 @@ export interface SyncServiceOptions {
   mesh: Mesh
   networks: NetworkService
   logger: Logger
+  /** Test fault: answer block requests with one bit flipped (peers must discard the data). */
+  corruptBlockResponses?: boolean
 }
 
 /** What `weft folder add` asks for. */
@@ -128,7 +130,11 @@ export class SyncService implements Startable {
           if (runner !== undefined) runner.bytesFromPeers += data.length
           return data
         },
-        reportBadBlock: (device, req) => { this.#o.logger.warn({ folder: config.id, device, name: req.name, block: req.blockNo }, 'peer sent a block with the wrong hash; discarded') }
+        reportBadBlock: (device, req) => {
+          const member = [...this.#exchanges.values()].find((e) => e.link.bepId === device)?.link.device
+          this.#o.logger.warn({ folder: config.id, device: member ?? device, name: req.name, block: req.blockNo }, 'peer sent a block with the wrong hash; discarded')
+          if (member !== undefined) this.#runners.get(config.id)?.noteBadBlock(member)
+        }
       },
       onlinePeers: () => new Set([...this.#exchanges.values()].filter((e) => e.link.open && e.sent.has(config.id)).map((e) => e.link.bepId)),
       onLocalChange: () => { void this.#announce(config.id) },
@@ -170,7 +176,8 @@ export class SyncService implements Startable {
       log: this.#o.logger,
       sharedRunner: (l, folder) => this.#sharedRunner(l.device, folder),
       foldersFor: (l) => [...this.#runners.values()].filter((r) => this.#o.networks.isMember(r.config.network, l.device)),
-      onOffer: (l, folder) => { this.#offer(l.device, folder) }
+      onOffer: (l, folder) => { this.#offer(l.device, folder) },
+      corruptResponses: this.#o.corruptBlockResponses === true
     }, link)
     holder.exchange = exchange
     this.#exchanges.set(device, exchange)
@@ -253,6 +260,15 @@ export class SyncService implements Startable {
     const runner = this.#get(id)
     const peers = [...this.#exchanges.values()].filter((e) => e.link.open && e.sent.has(runner.config.id)).map((e) => e.link.device)
     return folderView(runner, this.#db, peers)
+  }
+
+  /** This device's record of `name` in a folder, and the global (winning) one; NOT_FOUND when neither exists. */
+  file (id: string, name: string): { local: FileRecordView | null, global: FileRecordView | null } {
+    const runner = this.#get(id)
+    const local = this.#db.getFile(runner.config.id, this.#self, name)?.file
+    const global = this.#db.globalEntry(runner.config.id, name)?.global.file
+    if (local === undefined && global === undefined) throw new WeftError('NOT_FOUND', `no file ${JSON.stringify(name)} in folder ${id}`)
+    return { local: local === undefined ? null : fileRecordView(local), global: global === undefined ? null : fileRecordView(global) }
   }
 
   /** Conflict copies present in a folder. */

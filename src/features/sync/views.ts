@@ -5,7 +5,7 @@ import type { DeviceId, NetworkId } from '../../core/ids.js'
 import type { IndexStore } from './index/store.js'
 import type { Counts } from './index/scan.js'
 import type { FolderRunner, FolderState } from './folder-runner.js'
-import type { FolderId, FolderType } from './types.js'
+import type { FileInfo, FolderId, FolderType } from './types.js'
 
 /** One folder as `weft folder ls` and `status` show it. */
 export interface FolderView {
@@ -20,12 +20,16 @@ export interface FolderView {
   global: Counts
   need: { files: number, bytes: number, deletes: number }
   progress: { bytesDone: number, bytesTotal: number, filesDone: number, filesTotal: number } | null
+  /** Files and bytes hashed so far by the scan under way, if any. */
+  scan: { filesHashed: number, bytesHashed: number } | null
   rateBytesPerSecond: number
   etaSeconds: number | null
   lastScanAt: number | null
   failed: Array<{ name: string, error: string }>
   /** Bytes of blocks received from peers since the daemon started. */
   bytesFromPeers: number
+  /** Members that sent blocks failing verification (discarded), with how many, since start. */
+  badBlocks: Array<{ device: DeviceId, count: number }>
   /** Members this folder is synced with right now. */
   peers: DeviceId[]
 }
@@ -65,11 +69,47 @@ export function folderView (runner: FolderRunner, index: IndexStore, peers: Devi
     global: index.globalCounts(config.id),
     need,
     progress: runner.progress ?? null,
+    scan: runner.scanProgress ?? null,
     rateBytesPerSecond: Math.round(rate),
     etaSeconds: rate > 0 && remaining > 0 ? Math.round(remaining / rate) : null,
     lastScanAt: runner.lastScanAt ?? null,
     failed: runner.failedItems,
     bytesFromPeers: runner.bytesFromPeers,
+    badBlocks: [...runner.badBlocks].map(([device, count]) => ({ device, count })),
     peers
+  }
+}
+
+/** One file's record as `weft folder file` shows it (Syncthing's /rest/db/file, in short). */
+export interface FileRecordView {
+  name: string
+  type: string
+  size: number
+  deleted: boolean
+  invalid: boolean
+  permissions: number
+  modified: string
+  modifiedBy: string
+  version: Array<{ id: string, value: string }>
+  sequence: number
+  blockSize: number
+  blocks: number
+}
+
+/** The view of a file record (64-bit values as hex or decimal strings, so JSON keeps them exact). */
+export function fileRecordView (f: FileInfo): FileRecordView {
+  return {
+    name: f.name,
+    type: f.type,
+    size: f.size,
+    deleted: f.deleted,
+    invalid: f.invalid,
+    permissions: f.permissions,
+    modified: new Date(f.modifiedS * 1000 + Math.floor(f.modifiedNs / 1e6)).toISOString(),
+    modifiedBy: f.modifiedBy.toString(16).padStart(16, '0'),
+    version: f.version.map((c) => ({ id: c.id.toString(16).padStart(16, '0'), value: c.value.toString() })),
+    sequence: f.sequence,
+    blockSize: f.blockSize,
+    blocks: f.blocks.length
   }
 }

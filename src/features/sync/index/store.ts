@@ -197,6 +197,17 @@ export class IndexStore {
     return row === undefined ? undefined : this.record(row)
   }
 
+  /** The global state of one name (every device's record and the winner), if any device has it. */
+  globalEntry (folder: FolderId, name: string): GlobalEntry | undefined {
+    const f = this.keys.folder(folder, false)
+    if (f === undefined) return undefined
+    const rows = this.stmt('SELECT * FROM files WHERE folder_idx = ? AND name = ? ORDER BY device_idx').all(f, name) as FileRow[]
+    const records = rows.map((r) => this.record(r))
+    const selection = selectGlobal(records, this.rules)
+    if (selection === undefined) return undefined
+    return { name, global: selection.global, local: records.find((r) => r.device === this.localDevice), records: selection.ordered }
+  }
+
   /** The local index ID of a folder, created (random, non-zero) on first use. */
   localIndexId (folder: FolderId): bigint {
     const f = this.keys.folder(folder, true)

@@ -58,6 +58,8 @@ export interface ScanOptions extends AbortOptions {
   hashFile?: HashFileFn
   /** Files hashed at once (default 8): overlaps opening and reading small files with hashing. */
   concurrency?: number
+  /** Called after each file is hashed, with its size (for progress). */
+  onHashed?: (bytes: number) => void
 }
 
 /**
@@ -207,6 +209,7 @@ class Scan {
         return
       }
       this.result.changed.push(toRecord(entry, hashed))
+      this.opts.onHashed?.(hashed.size)
     } catch (err) {
       const e = fsError(err, 'hashing', entry.path)
       if (e.code === 'ABORTED') return // scanFolder checks the signal once the workers are done
