@@ -10,6 +10,7 @@ import { registerStatusCommands } from './commands/status.js'
 import { registerNetCommands } from './commands/net.js'
 import { registerPerfCommand } from './commands/perf.js'
 import { registerFolderCommands } from './commands/folder.js'
+import { registerReachCommands } from './commands/reach.js'
 
 /** Builds the program (exported for tests). */
 export function buildProgram (): Command {
@@ -25,6 +26,7 @@ export function buildProgram (): Command {
   registerNetCommands(program)
   registerPerfCommand(program)
   registerFolderCommands(program)
+  registerReachCommands(program)
   for (const command of program.commands) {
     command.exitOverride()
     for (const sub of command.commands) sub.exitOverride()

@@ -15,6 +15,14 @@ export const defaultP2pPort = 7558
 /** Default listen addresses: TCP on every interface. Add `/ip4/0.0.0.0/tcp/7559/ws` for WebSockets. */
 const defaultListen = [`/ip4/0.0.0.0/tcp/${defaultP2pPort}`, `/ip6/::/tcp/${defaultP2pPort}`]
 
+/** Default loopback port of the DNS server for member and service names. */
+export const defaultDnsPort = 7553
+/** Default loopback port of the SOCKS5 proxy. */
+export const defaultSocksPort = 7555
+
+/** `HOST:PORT` on loopback (the reach servers never listen elsewhere), or null for off. */
+const loopbackEndpoint = z.string().regex(/^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\]):\d{1,5}$/, 'a loopback HOST:PORT (127.x.y.z:PORT or [::1]:PORT)').nullable()
+
 const deviceName = z.string().trim().min(1).max(64).regex(/^[^\s/]+$/, 'no spaces or slashes')
 
 /** Schema of config.json. */
@@ -33,6 +41,14 @@ export const configSchema = z.object({
     /** Public bootstrap peers: none by default, so weft contacts no public node unless asked. */
     bootstrap: z.array(z.string().startsWith('/')).default([])
   }).strict().default({ listen: defaultListen, announce: [], mdns: true, mdnsIntervalMs: 10_000, bootstrap: [] }),
+  reach: z.object({
+    /** DNS server for DEVICE.NET.weft and NAME.svc.NET.weft. */
+    dns: loopbackEndpoint.default(`127.0.0.1:${defaultDnsPort}`),
+    /** SOCKS5 proxy to members' services. */
+    socks: loopbackEndpoint.default(`127.0.0.1:${defaultSocksPort}`),
+    /** Listen on a stable loopback address per member for each of its services. */
+    stableAddresses: z.boolean().default(true)
+  }).strict().default({ dns: `127.0.0.1:${defaultDnsPort}`, socks: `127.0.0.1:${defaultSocksPort}`, stableAddresses: true }),
   log: z.object({
     level: z.enum(logLevels).default('info')
   }).strict().default({ level: 'info' })
@@ -74,4 +90,10 @@ export async function loadConfig (path: string): Promise<Config> {
 /** Writes the config atomically (0600). */
 export async function saveConfig (path: string, config: Config): Promise<void> {
   await writeFileAtomic(path, JSON.stringify(config, null, 2) + '\n')
+}
+
+/** Splits a validated `HOST:PORT` endpoint (brackets removed from IPv6 hosts). */
+export function parseEndpoint (endpoint: string): { host: string, port: number } {
+  const colon = endpoint.lastIndexOf(':')
+  return { host: endpoint.slice(0, colon).replace(/^\[|\]$/g, ''), port: Number(endpoint.slice(colon + 1)) }
 }

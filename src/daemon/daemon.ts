@@ -14,9 +14,10 @@ import { NetworkService } from '../network/service.js'
 import { NetworkStore } from '../network/store.js'
 import { Perf } from '../features/perf.js'
 import { SyncService } from '../features/sync/service.js'
+import { ReachService } from '../features/reach/service.js'
 import { weftVersion } from '../version.js'
 import { WeftError } from '../core/errors.js'
-import { loadConfig } from './config.js'
+import { loadConfig, parseEndpoint } from './config.js'
 import type { Config } from './config.js'
 import { homePaths } from './home.js'
 import type { HomePaths } from './home.js'
@@ -48,6 +49,7 @@ export class Daemon {
   readonly networks: NetworkService
   readonly perf: Perf
   readonly sync: SyncService
+  readonly reach: ReachService
   readonly api: ApiServer
   #startedAt = 0
   #release?: () => Promise<void>
@@ -74,8 +76,18 @@ export class Daemon {
     })
     this.perf = new Perf(this.mesh, { isFellow: (device) => this.networks.fellowDevices().has(device) })
     this.sync = new SyncService({ home: paths.root, deviceName: config.deviceName, mesh: this.mesh, networks: this.networks, logger: log.child({ component: 'sync' }), corruptBlockResponses: faults.has('corrupt-block-responses') })
+    this.reach = new ReachService({
+      home: paths.root,
+      deviceName: config.deviceName,
+      mesh: this.mesh,
+      networks: this.networks,
+      logger: log.child({ component: 'reach' }),
+      stableAddresses: config.reach.stableAddresses,
+      dns: config.reach.dns === null ? null : parseEndpoint(config.reach.dns),
+      socks: config.reach.socks === null ? null : parseEndpoint(config.reach.socks)
+    })
     this.api = new ApiServer({ host: config.api.host, port: config.api.port, paths, logger: log.child({ component: 'api' }) })
-    this.api.attach({ status: () => this.status(), networks: this.networks, perf: this.perf, sync: this.sync })
+    this.api.attach({ status: () => this.status(), networks: this.networks, perf: this.perf, sync: this.sync, reach: this.reach })
   }
 
   /** Loads key and config from `home`; NOT_INITIALIZED or CONFIG_INVALID when they are missing or bad. */
@@ -122,7 +134,7 @@ export class Daemon {
   }
 
   #components (): Startable[] {
-    return [this.mesh, this.networks, this.perf, this.sync, this.api]
+    return [this.mesh, this.networks, this.perf, this.sync, this.reach, this.api]
   }
 
   /** What `weft status` shows. */
@@ -136,7 +148,8 @@ export class Daemon {
       home: this.paths.root,
       uptimeSeconds: Math.round((Date.now() - this.#startedAt) / 1000),
       addresses: this.mesh.listenAddresses(),
-      networks: this.networks.list().map(({ id, name, role, members, online }) => ({ id, name, role, members, online }))
+      networks: this.networks.list().map(({ id, name, role, members, online }) => ({ id, name, role, members, online })),
+      ...this.reach.endpoints()
     }
   }
 }

@@ -57,6 +57,23 @@ export class FramedStream {
     return message
   }
 
+  /**
+   * The rest of the stream as raw bytes: whatever was read past the last message, then every
+   * further chunk. For protocols that switch from messages to a byte stream.
+   */
+  async * rest (): AsyncGenerator<Uint8Array> {
+    if (this.#buffer.length > 0) {
+      const buffered = this.#buffer
+      this.#buffer = Buffer.alloc(0)
+      yield buffered
+    }
+    for (;;) {
+      const next = await this.#iterator.next()
+      if (next.done === true) return
+      yield next.value
+    }
+  }
+
   async #readExactly (n: number, options?: AbortOptions): Promise<Buffer | undefined> {
     while (this.#buffer.length < n) {
       options?.signal?.throwIfAborted()

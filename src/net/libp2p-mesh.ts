@@ -167,7 +167,7 @@ export class Libp2pMesh implements Mesh {
         this.#log.debug({ err, protocol, remote }, 'stream handler failed')
         stream.abort(err as Error)
       }
-    }, { maxInboundStreams: options.maxInboundStreams ?? 32, runOnLimitedConnection: true })
+    }, { maxInboundStreams: options.maxInboundStreams ?? 32, maxOutboundStreams: options.maxOutboundStreams ?? 64, runOnLimitedConnection: true })
   }
 
   async connect (device: DeviceId, addresses: string[], options: AbortOptions = {}): Promise<void> {

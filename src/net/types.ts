@@ -41,6 +41,8 @@ export type StreamHandler = (stream: MeshStream) => void | Promise<void>
 export interface HandleOptions {
   /** Concurrent incoming streams per connection for this protocol. */
   maxInboundStreams?: number
+  /** Concurrent outgoing streams per connection for this protocol (libp2p's default is 64). */
+  maxOutboundStreams?: number
 }
 
 /**

@@ -69,7 +69,7 @@ export class TestDaemon {
 
   /** Initializes the home: loopback only, ephemeral ports, no mDNS unless asked. */
   async init (extra: string[] = [], mdns = false): Promise<void> {
-    const result = await runWeft(['init', '--home', this.home, '--name', this.name, '--api-port', '0', ...(extra.includes('--listen') ? [] : ['--listen', '/ip4/127.0.0.1/tcp/0']), ...(mdns ? [] : ['--no-mdns']), '--json', ...extra], {}, this.wrap)
+    const result = await runWeft(['init', '--home', this.home, '--name', this.name, '--api-port', '0', ...(extra.includes('--listen') ? [] : ['--listen', '/ip4/127.0.0.1/tcp/0']), ...(mdns ? [] : ['--no-mdns']), ...(extra.includes('--dns') ? [] : ['--dns', '127.0.0.1:0']), ...(extra.includes('--socks') ? [] : ['--socks', '127.0.0.1:0']), '--json', ...extra], {}, this.wrap)
     if (result.code !== 0) throw new Error(`weft init failed: ${result.stderr}`)
     this.deviceId = (JSON.parse(result.stdout) as { deviceId: DeviceId }).deviceId
   }

@@ -8,7 +8,7 @@ import type { Daemon } from '../../daemon/daemon.js'
 import { contextOf } from '../context.js'
 import { printJson } from '../output.js'
 
-interface InitFlags { name?: string, apiPort?: string, listen?: string[], mdns?: boolean }
+interface InitFlags { name?: string, apiPort?: string, listen?: string[], mdns?: boolean, dns?: string, socks?: string }
 
 function configure (flags: InitFlags): (config: Config) => Config {
   return (config) => ({
@@ -18,6 +18,11 @@ function configure (flags: InitFlags): (config: Config) => Config {
       ...config.p2p,
       listen: flags.listen ?? config.p2p.listen,
       mdns: flags.mdns ?? config.p2p.mdns
+    },
+    reach: {
+      ...config.reach,
+      dns: flags.dns === undefined ? config.reach.dns : flags.dns === 'off' ? null : flags.dns,
+      socks: flags.socks === undefined ? config.reach.socks : flags.socks === 'off' ? null : flags.socks
     }
   })
 }
@@ -28,6 +33,8 @@ function initOptions (command: Command): Command {
     .option('--api-port <port>', 'port of the local API (0: any free port)')
     .option('--listen <multiaddr...>', 'peer-to-peer listen addresses')
     .option('--no-mdns', 'do not discover members on the LAN by mDNS')
+    .option('--dns <host:port>', 'loopback address of the DNS server for .weft names, or off (default 127.0.0.1:7553)')
+    .option('--socks <host:port>', 'loopback address of the SOCKS5 proxy, or off (default 127.0.0.1:7555)')
 }
 
 function banner (daemon: Daemon): string {

@@ -6,6 +6,7 @@ import { streamSSE } from 'hono/streaming'
 import type { ApiBackend } from './types.js'
 import { createNetworkBody, inviteBody, joinBody, parseBody, perfBody } from './schemas.js'
 import { parseDeviceId } from '../../identity/device-id.js'
+import { reachRoutes } from './reach-routes.js'
 import { folderRoutes } from './folder-routes.js'
 
 /** Builds the `/api/v1` routes. */
@@ -38,6 +39,7 @@ export function apiRoutes (backend: ApiBackend): Hono {
     return c.json(await nets.join(body.code, { signal: c.req.raw.signal }), 201)
   })
   app.route('/folders', folderRoutes(backend.sync))
+  app.route('/', reachRoutes(backend.reach))
   app.get('/peers', (c) => c.json(nets.peers()))
   app.post('/perf', async (c) => {
     const body = await parseBody(perfBody, async (): Promise<unknown> => await c.req.json())

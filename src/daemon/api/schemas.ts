@@ -48,3 +48,21 @@ export async function parseBody<T> (schema: z.ZodType<T, unknown>, read: () => P
   }
   return result.data
 }
+
+/** Body of `POST /services` (weft expose). */
+export const exposeBody = z.object({
+  name: z.string().min(1).max(63),
+  port: z.number().int().min(1).max(65535),
+  host: z.string().min(1).max(255).optional(),
+  network: z.string().min(1).max(128).optional(),
+  allow: z.array(z.string().min(1).max(128)).max(1000).optional(),
+  udp: z.boolean().optional()
+}).strict()
+
+/** Body of `POST /forwards` (weft forward). */
+export const forwardBody = z.object({
+  device: z.string().min(1).max(128),
+  service: z.string().min(1).max(63),
+  host: z.string().min(1).max(255).default('127.0.0.1'),
+  port: z.number().int().min(0).max(65535)
+}).strict()

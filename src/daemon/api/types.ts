@@ -5,6 +5,7 @@
 import type { DeviceId } from '../../core/ids.js'
 import type { NetworkService } from '../../network/service.js'
 import type { Perf } from '../../features/perf.js'
+import type { ReachService } from '../../features/reach/service.js'
 import type { SyncService } from '../../features/sync/service.js'
 
 /** `GET /api/v1/status`. */
@@ -18,6 +19,10 @@ export interface StatusView {
   uptimeSeconds: number
   addresses: string[]
   networks: Array<{ id: string, name: string, role: string, members: number, online: number }>
+  /** Where the DNS server for .weft names listens (`HOST:PORT`), if on. */
+  dns: string | null
+  /** Where the SOCKS5 proxy listens (`HOST:PORT`), if on. */
+  socks: string | null
 }
 
 /** The daemon as the API sees it. */
@@ -26,4 +31,5 @@ export interface ApiBackend {
   networks: NetworkService
   perf: Perf
   sync: SyncService
+  reach: ReachService
 }

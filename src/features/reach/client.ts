@@ -1,0 +1,64 @@
+/**
+ * The client side of the reach protocol: open a connection to a member's service, ask a
+ * member for its service list, tell a member that ours changed.
+ */
+import { WeftError } from '../../core/errors.js'
+import type { ErrorCode } from '../../core/errors.js'
+import type { DeviceId } from '../../core/ids.js'
+import type { AbortOptions } from '../../core/lifecycle.js'
+import { FramedStream } from '../../net/framed.js'
+import type { Mesh, MeshStream } from '../../net/types.js'
+import { connectAnswer, listAnswer, maxReachMessageBytes, reachProtocol } from './protocol.js'
+import type { ListAnswer } from './protocol.js'
+
+/** An open connection to a remote service: write to `stream`, read from `incoming`. */
+export interface ServiceConnection {
+  stream: MeshStream
+  incoming: AsyncIterable<Uint8Array>
+}
+
+/** Opens a byte stream to service `name` on `device`; the server's refusal becomes a WeftError. */
+export async function connectService (mesh: Mesh, device: DeviceId, name: string, options: AbortOptions = {}): Promise<ServiceConnection> {
+  const stream = await mesh.openStream(device, reachProtocol, options)
+  const framed = new FramedStream(stream, maxReachMessageBytes)
+  try {
+    await framed.send({ op: 'connect', service: name }, options)
+    const parsed = connectAnswer.safeParse(await framed.expect(options))
+    if (!parsed.success) throw new WeftError('PROTOCOL_ERROR', 'member sent a malformed reach answer')
+    if (!parsed.data.ok) throw new WeftError(asCode(parsed.data.code), parsed.data.message)
+  } catch (err) {
+    stream.abort(err instanceof Error ? err : new Error(String(err)))
+    throw err
+  }
+  return { stream, incoming: framed.rest() }
+}
+
+/** Asks `device` which services it exposes to this device. */
+export async function listServices (mesh: Mesh, device: DeviceId, options: AbortOptions = {}): Promise<ListAnswer> {
+  const stream = await mesh.openStream(device, reachProtocol, options)
+  const framed = new FramedStream(stream, maxReachMessageBytes)
+  try {
+    await framed.send({ op: 'list' }, options)
+    const parsed = listAnswer.safeParse(await framed.expect(options))
+    if (!parsed.success) throw new WeftError('PROTOCOL_ERROR', 'member sent a malformed service list')
+    await stream.closeWrite(options)
+    return parsed.data
+  } catch (err) {
+    stream.abort(err instanceof Error ? err : new Error(String(err)))
+    throw err
+  }
+}
+
+/** Tells `device` that this device's services changed (it lists them again). */
+export async function notifyChanged (mesh: Mesh, device: DeviceId, options: AbortOptions = {}): Promise<void> {
+  const stream = await mesh.openStream(device, reachProtocol, options)
+  const framed = new FramedStream(stream, maxReachMessageBytes)
+  await framed.send({ op: 'changed' }, options)
+  await stream.closeWrite(options)
+}
+
+const knownCodes = new Set<string>(['NOT_FOUND', 'FORBIDDEN', 'NOT_MEMBER', 'PEER_UNREACHABLE', 'INVALID_ARGUMENT', 'PROTOCOL_ERROR', 'TIMEOUT'])
+
+function asCode (code: string): ErrorCode {
+  return knownCodes.has(code) ? code as ErrorCode : 'PEER_UNREACHABLE'
+}

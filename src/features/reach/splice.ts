@@ -1,0 +1,32 @@
+/**
+ * Joins a TCP socket and a mesh stream: bytes flow both ways with backpressure on each side
+ * (the mesh write is awaited; the socket write waits for `drain`), half-closes are passed on,
+ * and an error on either side tears both down.
+ */
+import { once } from 'node:events'
+import type { Socket } from 'node:net'
+import type { MeshStream } from '../../net/types.js'
+
+/** Copies until both directions ended; never rejects. `incoming` defaults to the stream itself. */
+export async function splice (socket: Socket, stream: MeshStream, incoming: AsyncIterable<Uint8Array> = stream): Promise<void> {
+  const fail = (err: unknown): void => {
+    const e = err instanceof Error ? err : new Error(String(err))
+    stream.abort(e)
+    socket.destroy()
+  }
+  const up = (async () => {
+    // The default iterator destroys the socket when the read side ends, which would cut off
+    // the other direction of a half-closed connection.
+    for await (const chunk of socket.iterator({ destroyOnReturn: false })) await stream.write(chunk as Buffer)
+    await stream.closeWrite()
+  })()
+  const down = (async () => {
+    for await (const chunk of incoming) {
+      if (socket.destroyed) throw new Error('socket closed')
+      if (!socket.write(chunk)) await Promise.race([once(socket, 'drain'), once(socket, 'close')])
+    }
+    socket.end()
+  })()
+  // The first failure tears both down at once, so the other direction cannot hang.
+  await Promise.allSettled([up.catch(fail), down.catch(fail)])
+}

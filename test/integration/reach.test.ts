@@ -1,0 +1,153 @@
+/**
+ * Service reach between real daemons, checked with clients nobody here wrote: curl through a
+ * member's stable address and through the SOCKS5 proxy to an HTTP server exposed on another
+ * daemon, dig against the DNS server, a TCP echo with 100 concurrent connections through one
+ * forward, and a member outside `--allow` refused by the serving daemon.
+ */
+import { describe, it, before, after } from 'node:test'
+import { strict as assert } from 'node:assert'
+import { execFile, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
+import { createServer as createHttpServer } from 'node:http'
+import type { Server as HttpServer } from 'node:http'
+import { connect, createServer } from 'node:net'
+import type { AddressInfo, Server } from 'node:net'
+import { once } from 'node:events'
+import { randomBytes } from 'node:crypto'
+import { startTestnet, formNetwork, waitForOnline, waitFor, weftBin } from '../../src/testing/index.js'
+import type { Testnet, TestDaemon } from '../../src/testing/index.js'
+
+interface Remote { deviceName: string, name: string, port: number, address: string | null }
+
+async function run (command: string, args: string[]): Promise<{ code: number, stdout: string, stderr: string }> {
+  return await new Promise((resolve) => {
+    execFile(command, args, { timeout: 30_000 }, (err, stdout, stderr) => {
+      resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : 1, stdout, stderr })
+    })
+  })
+}
+
+async function have (command: string): Promise<boolean> {
+  return (await run('sh', ['-c', `command -v ${command}`])).code === 0
+}
+
+/** Sends `data` over a new TCP connection and returns everything read until the server closes. */
+async function echoOnce (port: number, data: Buffer): Promise<Buffer> {
+  const socket = connect({ host: '127.0.0.1', port })
+  await once(socket, 'connect')
+  socket.end(data)
+  const parts: Buffer[] = []
+  for await (const chunk of socket) parts.push(chunk as Buffer)
+  return Buffer.concat(parts)
+}
+
+describe('service reach', () => {
+  let net: Testnet
+  let alpha: TestDaemon
+  let bravo: TestDaemon
+  let charlie: TestDaemon
+  let http: HttpServer
+  let echo: Server
+  let httpPort = 0
+  let echoPort = 0
+  const forwards: ChildProcess[] = []
+  before(async () => {
+    http = createHttpServer((req, res) => { res.end(`hello from alpha: ${req.url ?? ''}\n`) })
+    http.listen(0, '127.0.0.1')
+    await once(http, 'listening')
+    httpPort = (http.address() as AddressInfo).port
+    echo = createServer((socket) => { socket.pipe(socket) })
+    echo.listen(0, '127.0.0.1')
+    await once(echo, 'listening')
+    echoPort = (echo.address() as AddressInfo).port
+    net = await startTestnet(3, { names: ['alpha', 'bravo', 'charlie'] })
+    ;[alpha, bravo, charlie] = net.daemons as [TestDaemon, TestDaemon, TestDaemon]
+    await formNetwork([alpha, bravo, charlie], 'home')
+    await waitForOnline(bravo, [alpha.deviceId, charlie.deviceId])
+    await waitForOnline(charlie, [alpha.deviceId, bravo.deviceId])
+    await alpha.json(['expose', String(httpPort), '--name', 'web', '--allow', 'bravo'])
+    await alpha.json(['expose', String(echoPort), '--name', 'echo'])
+  })
+  after(async () => {
+    for (const f of forwards) f.kill('SIGKILL')
+    await net.stop()
+    http.close()
+    echo.close()
+  })
+
+  it('members see the services exposed to them, and only those', async () => {
+    const seen = await waitFor('bravo sees web and echo', async () => {
+      const list = await bravo.json<{ remote: Remote[] }>(['services', 'ls'])
+      return list.remote.length === 2 && list.remote.every((s) => s.address !== null) ? list.remote : undefined
+    }, 20_000, 200)
+    assert.deepEqual(seen.map((s) => [s.deviceName, s.name, s.port]).sort(), [['alpha', 'echo', echoPort], ['alpha', 'web', httpPort]])
+    const forCharlie = await waitFor('charlie sees echo', async () => {
+      const list = await charlie.json<{ remote: Remote[] }>(['services', 'ls'])
+      return list.remote.length > 0 ? list.remote : undefined
+    }, 20_000, 200)
+    assert.deepEqual(forCharlie.map((s) => s.name), ['echo'], 'web is not listed for a member outside --allow')
+  })
+
+  it('curl reaches the service at the member\'s stable address', async (t) => {
+    if (!await have('curl')) return t.skip('curl is not installed')
+    const web = (await bravo.json<{ remote: Remote[] }>(['services', 'ls'])).remote.find((s) => s.name === 'web')
+    assert.ok(web?.address !== null && web?.address !== undefined)
+    const result = await run('curl', ['-sS', '--max-time', '20', `http://${web.address}/stable`])
+    assert.equal(result.stdout, 'hello from alpha: /stable\n', result.stderr)
+  })
+
+  it('curl reaches the service through the SOCKS5 proxy by name', async (t) => {
+    if (!await have('curl')) return t.skip('curl is not installed')
+    const { socks } = await bravo.json<{ socks: string }>(['status'])
+    const result = await run('curl', ['-sS', '--max-time', '20', '--socks5-hostname', socks, `http://alpha.home.weft:${httpPort}/socks`])
+    assert.equal(result.stdout, 'hello from alpha: /socks\n', result.stderr)
+    const unknown = await run('curl', ['-sS', '--max-time', '20', '--socks5-hostname', socks, `http://nobody.home.weft:${httpPort}/`])
+    assert.notEqual(unknown.code, 0, 'an unknown member is refused')
+  })
+
+  it('a member outside --allow is refused by the serving daemon', async (t) => {
+    if (!await have('curl')) return t.skip('curl is not installed')
+    const { socks } = await charlie.json<{ socks: string }>(['status'])
+    // charlie has no listing for web, so try the raw path: a forward to alpha:web.
+    const forward = spawn(process.execPath, [weftBin, 'forward', 'alpha:web', '127.0.0.1:0', '--home', charlie.home, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    forwards.push(forward)
+    const [line] = await once(forward.stdout, 'data') as [Buffer]
+    const listen = (JSON.parse(line.toString()) as { listen: string }).listen
+    const result = await run('curl', ['-sS', '--max-time', '20', `http://${listen}/`])
+    assert.notEqual(result.code, 0)
+    assert.equal(result.stdout, '')
+    const viaSocks = await run('curl', ['-sS', '--max-time', '20', '--socks5-hostname', socks, `http://alpha.home.weft:${httpPort}/`])
+    assert.notEqual(viaSocks.code, 0)
+    forward.kill('SIGINT')
+    await once(forward, 'exit')
+  })
+
+  it('one forward carries 100 concurrent echo connections', async () => {
+    const forward = spawn(process.execPath, [weftBin, 'forward', 'alpha:echo', '127.0.0.1:0', '--home', bravo.home, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    forwards.push(forward)
+    const [line] = await once(forward.stdout, 'data') as [Buffer]
+    const listen = (JSON.parse(line.toString()) as { listen: string }).listen
+    const port = Number(listen.split(':').pop())
+    const payloads = Array.from({ length: 100 }, (_, i) => randomBytes(1000 + i * 997))
+    const echoed = await Promise.all(payloads.map(async (p) => await echoOnce(port, p)))
+    for (const [i, p] of payloads.entries()) assert.ok(echoed[i]?.equals(p), `connection ${i} echoed its bytes`)
+    forward.kill('SIGINT')
+    await once(forward, 'exit')
+    const left = await bravo.json<unknown[]>(['forwards']).catch(() => null)
+    if (left !== null) assert.deepEqual(left, [], 'the forward was removed when the command stopped')
+  })
+
+  it('dig resolves member and service names', async (t) => {
+    if (!await have('dig')) return t.skip('dig is not installed (apt-get install bind9-dnsutils)')
+    const { dns } = await bravo.json<{ dns: string }>(['status'])
+    const [host = '', port = ''] = dns.split(':')
+    const web = (await bravo.json<{ remote: Remote[] }>(['services', 'ls'])).remote.find((s) => s.name === 'web')
+    const address = web?.address?.split(':')[0]
+    const a = await run('dig', ['+short', '+time=5', '+tries=1', '-p', port, `@${host}`, 'alpha.home.weft', 'A'])
+    assert.equal(a.stdout.trim(), address)
+    const srv = await run('dig', ['+short', '+time=5', '+tries=1', '-p', port, `@${host}`, 'web.svc.home.weft', 'SRV'])
+    assert.equal(srv.stdout.trim(), `0 1 ${httpPort} alpha.home.weft.`)
+    const missing = await run('dig', ['+time=5', '+tries=1', '-p', port, `@${host}`, 'nobody.home.weft', 'A'])
+    assert.match(missing.stdout, /status: NXDOMAIN/)
+  })
+})
