@@ -30,6 +30,11 @@ export class ApiClient {
     return new ApiClient(info.url, token)
   }
 
+  /** The Authorization header value, for streaming requests made outside {@link request}. */
+  get authorization (): string {
+    return `Bearer ${this.#token}`
+  }
+
   /** Calls the API; resolves with the JSON answer or throws the daemon's error. */
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     let response: Response

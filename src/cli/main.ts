@@ -11,6 +11,7 @@ import { registerNetCommands } from './commands/net.js'
 import { registerPerfCommand } from './commands/perf.js'
 import { registerFolderCommands } from './commands/folder.js'
 import { registerReachCommands } from './commands/reach.js'
+import { registerPipeCommand } from './commands/pipe.js'
 
 /** Builds the program (exported for tests). */
 export function buildProgram (): Command {
@@ -27,6 +28,7 @@ export function buildProgram (): Command {
   registerPerfCommand(program)
   registerFolderCommands(program)
   registerReachCommands(program)
+  registerPipeCommand(program)
   for (const command of program.commands) {
     command.exitOverride()
     for (const sub of command.commands) sub.exitOverride()

@@ -13,7 +13,7 @@ import type { Server as HttpServer } from 'node:http'
 import { connect, createServer } from 'node:net'
 import type { AddressInfo, Server } from 'node:net'
 import { once } from 'node:events'
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { startTestnet, formNetwork, waitForOnline, waitFor, weftBin } from '../../src/testing/index.js'
 import type { Testnet, TestDaemon } from '../../src/testing/index.js'
 
@@ -135,6 +135,33 @@ describe('service reach', () => {
     await once(forward, 'exit')
     const left = await bravo.json<unknown[]>(['forwards']).catch(() => null)
     if (left !== null) assert.deepEqual(left, [], 'the forward was removed when the command stopped')
+  })
+
+  it('a pipe carries 100 MiB from one member to another (the reading end starts first)', async () => {
+    const reader = spawn(process.execPath, [weftBin, 'pipe', 'backup', '--home', bravo.home], { stdio: ['ignore', 'pipe', 'pipe'] })
+    forwards.push(reader)
+    const received = createHash('sha256')
+    let receivedBytes = 0
+    reader.stdout.on('data', (d: Buffer) => { received.update(d); receivedBytes += d.length })
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    const readerExit = once(reader, 'exit')
+    const writer = spawn(process.execPath, [weftBin, 'pipe', 'backup', '--home', alpha.home], { stdio: ['pipe', 'ignore', 'pipe'] })
+    forwards.push(writer)
+    const writerExit = once(writer, 'exit')
+    const sent = createHash('sha256')
+    const block = randomBytes(1024 * 1024)
+    for (let i = 0; i < 100; i++) {
+      block.writeUInt32BE(i, 0) // every MiB differs
+      sent.update(block)
+      if (!writer.stdin.write(Buffer.from(block))) await once(writer.stdin, 'drain')
+    }
+    writer.stdin.end()
+    const [readerCode] = await readerExit as [number]
+    const [writerCode] = await writerExit as [number]
+    assert.equal(readerCode, 0)
+    assert.equal(writerCode, 0)
+    assert.equal(receivedBytes, 100 * 1024 * 1024)
+    assert.equal(received.digest('hex'), sent.digest('hex'))
   })
 
   it('dig resolves member and service names', async (t) => {

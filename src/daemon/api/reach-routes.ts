@@ -27,5 +27,44 @@ export function reachRoutes (reach: ReachService): Hono {
     await reach.unforward(c.req.param('id'))
     return c.json({ ok: true })
   })
+  // A pipe end: the request body goes to the other end, the response body is what it sends.
+  // The answer starts once another member opened the same topic.
+  app.post('/pipes/:topic', async (c) => {
+    const end = await reach.pipe(c.req.param('topic'), c.req.query('net'), c.req.raw.signal)
+    const body = c.req.raw.body
+    c.req.raw.signal.addEventListener('abort', () => { end.stream.abort(new Error('the local end went away')) }, { once: true })
+    // The response ends only after the upload did: the HTTP server discards the rest of a
+    // request body once its response has finished.
+    const upload = (async () => {
+      try {
+        const reader = (body as ReadableStream<Uint8Array> | null)?.getReader()
+        for (;;) {
+          const next = await reader?.read()
+          if (next === undefined || next.done) break
+          await end.stream.write(next.value)
+        }
+        await end.stream.closeWrite()
+      } catch (err) {
+        end.stream.abort(err instanceof Error ? err : new Error(String(err)))
+      }
+    })()
+    const iterator = end.incoming[Symbol.asyncIterator]()
+    const out = new ReadableStream<Uint8Array>({
+      async pull (controller) {
+        try {
+          const next = await iterator.next()
+          if (next.done === true) {
+            await upload
+            controller.close()
+          }
+          else controller.enqueue(next.value)
+        } catch (err) {
+          controller.error(err)
+        }
+      },
+      cancel () { end.stream.abort(new Error('the local end went away')) }
+    })
+    return new Response(out, { headers: { 'content-type': 'application/octet-stream', 'x-weft-peer': end.peer } })
+  })
   return app
 }

@@ -8,6 +8,7 @@ import { unlink } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
+import { except } from 'hono/combine'
 import { serve } from '@hono/node-server'
 import type { ServerType } from '@hono/node-server'
 import { WeftError, toWeftError } from '../../core/errors.js'
@@ -53,7 +54,9 @@ export class ApiServer implements Startable {
   #app (backend: ApiBackend): Hono {
     const app = new Hono()
     app.use('*', apiGuard({ token: this.#token, port: () => this.#port }))
-    app.use('*', bodyLimit({ maxSize: 64 * 1024, onError: () => { throw new WeftError('INVALID_ARGUMENT', 'request body too large (64 KiB at most)') } }))
+    const limit = bodyLimit({ maxSize: 64 * 1024, onError: () => { throw new WeftError('INVALID_ARGUMENT', 'request body too large (64 KiB at most)') } })
+    // Pipe bodies are byte streams of any length (consumed with backpressure, never buffered).
+    app.use('*', except('/api/v1/pipes/*', limit))
     app.route('/api/v1', apiRoutes(backend))
     app.get('/', (c) => c.text('weft daemon: the API lives under /api/v1 (the dashboard comes in a later release)\n'))
     app.notFound(() => { throw new WeftError('NOT_FOUND', 'no such API route') })

@@ -15,6 +15,8 @@ import { DnsServer, dnsLabel } from './dns.js'
 import type { DnsMember } from './dns.js'
 import { ForwardListener } from './listener.js'
 import { SocksServer } from './socks.js'
+import { PipeBroker } from './pipe.js'
+import type { PipeEnd } from './pipe.js'
 import { reachProtocol } from './protocol.js'
 import { ServiceRegistry } from './registry.js'
 import { serveReach } from './serve.js'
@@ -73,6 +75,7 @@ export class ReachService {
   readonly #forwards = new Map<string, ForwardView & { listener: ForwardListener }>()
   readonly #off: Array<() => void> = []
   #addresses = new Map<DeviceId, string>()
+  readonly pipes: PipeBroker
   #dns?: DnsServer
   #socks?: SocksServer
   #nextForward = 1
@@ -82,10 +85,22 @@ export class ReachService {
   constructor (options: ReachOptions) {
     this.#o = options
     this.registry = new ServiceRegistry(join(options.home, 'services.json'))
+    this.pipes = new PipeBroker({
+      mesh: options.mesh,
+      isMember: (network, device) => options.networks.isMember(network, device),
+      onlineMembers: (network) => [...options.networks.fellowDevices()].filter((d) => options.networks.isMember(network, d) && options.mesh.link(d).online).sort(),
+      log: options.logger
+    })
+  }
+
+  /** Opens one end of pipe `topic` in a network (optional when this device is in one). */
+  async pipe (topic: string, networkRef: string | undefined, signal: AbortSignal): Promise<PipeEnd> {
+    return await this.pipes.open(topic, this.#network(networkRef), signal)
   }
 
   async start (): Promise<void> {
     await this.registry.load()
+    await this.pipes.start()
     await this.#o.mesh.handle(reachProtocol, async (stream) => {
       await serveReach({
         deviceName: this.#o.deviceName,
