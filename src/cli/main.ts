@@ -12,6 +12,7 @@ import { registerPerfCommand } from './commands/perf.js'
 import { registerFolderCommands } from './commands/folder.js'
 import { registerReachCommands } from './commands/reach.js'
 import { registerPipeCommand } from './commands/pipe.js'
+import { registerSendCommands } from './commands/send.js'
 
 /** Builds the program (exported for tests). */
 export function buildProgram (): Command {
@@ -29,6 +30,7 @@ export function buildProgram (): Command {
   registerFolderCommands(program)
   registerReachCommands(program)
   registerPipeCommand(program)
+  registerSendCommands(program)
   for (const command of program.commands) {
     command.exitOverride()
     for (const sub of command.commands) sub.exitOverride()

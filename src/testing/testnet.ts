@@ -107,6 +107,16 @@ export class TestDaemon {
     return result
   }
 
+  /** Kills the daemon with SIGKILL (no clean shutdown, as in a crash) and waits until it is gone. */
+  async kill (): Promise<void> {
+    const child = this.#process
+    this.#process = undefined
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return
+    const exited = new Promise((resolve) => child.once('exit', resolve))
+    child.kill('SIGKILL')
+    await exited
+  }
+
   /** Runs the CLI against this daemon's home. */
   async cli (args: string[]): Promise<CliResult> {
     return await runWeft([...args, '--home', this.home], {}, this.wrap)

@@ -4,7 +4,7 @@
  */
 import { Hono } from 'hono'
 import type { ReachService } from '../../features/reach/service.js'
-import { exposeBody, forwardBody, parseBody } from './schemas.js'
+import { exposeBody, forwardBody, parseBody, receiveBody, sendBody } from './schemas.js'
 
 /** Builds the reach routes (mounted at the API root). */
 export function reachRoutes (reach: ReachService): Hono {
@@ -27,6 +27,16 @@ export function reachRoutes (reach: ReachService): Hono {
     await reach.unforward(c.req.param('id'))
     return c.json({ ok: true })
   })
+  app.post('/send', async (c) => {
+    const body = await parseBody(sendBody, async (): Promise<unknown> => await c.req.json())
+    return c.json(await reach.send(body.paths, body.to))
+  })
+  app.post('/receive', async (c) => {
+    const body = await parseBody(receiveBody, async (): Promise<unknown> => await c.req.json())
+    return c.json(reach.transfers.receive(body.code, body.dir))
+  })
+  app.get('/transfers', (c) => c.json(reach.transfers.list()))
+  app.get('/transfers/:id', (c) => c.json(reach.transfers.view(c.req.param('id'))))
   // A pipe end: the request body goes to the other end, the response body is what it sends.
   // The answer starts once another member opened the same topic.
   app.post('/pipes/:topic', async (c) => {

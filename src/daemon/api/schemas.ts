@@ -66,3 +66,15 @@ export const forwardBody = z.object({
   host: z.string().min(1).max(255).default('127.0.0.1'),
   port: z.number().int().min(0).max(65535)
 }).strict()
+
+/** Body of `POST /send` (weft send). */
+export const sendBody = z.object({
+  paths: z.array(z.string().min(1).max(4096)).min(1).max(1000),
+  to: z.string().min(1).max(128).optional()
+}).strict()
+
+/** Body of `POST /receive` (weft receive). */
+export const receiveBody = z.object({
+  code: z.string().min(1).max(100),
+  dir: z.string().min(1).max(4096)
+}).strict()

@@ -17,6 +17,8 @@ import { ForwardListener } from './listener.js'
 import { SocksServer } from './socks.js'
 import { PipeBroker } from './pipe.js'
 import type { PipeEnd } from './pipe.js'
+import { Transfers } from './transfer.js'
+import type { TransferView } from './transfer.js'
 import { reachProtocol } from './protocol.js'
 import { ServiceRegistry } from './registry.js'
 import { serveReach } from './serve.js'
@@ -37,6 +39,8 @@ export interface ReachOptions {
   dns?: { host: string, port: number } | null
   /** Where the SOCKS5 proxy listens, or null for none. */
   socks?: { host: string, port: number } | null
+  /** Where files sent to this device with `weft send --to` land (default `<home>/inbox`). */
+  inbox?: string
 }
 
 /** What `weft expose` asks for. */
@@ -76,6 +80,7 @@ export class ReachService {
   readonly #off: Array<() => void> = []
   #addresses = new Map<DeviceId, string>()
   readonly pipes: PipeBroker
+  readonly transfers: Transfers
   #dns?: DnsServer
   #socks?: SocksServer
   #nextForward = 1
@@ -91,6 +96,18 @@ export class ReachService {
       onlineMembers: (network) => [...options.networks.fellowDevices()].filter((d) => options.networks.isMember(network, d) && options.mesh.link(d).online).sort(),
       log: options.logger
     })
+    this.transfers = new Transfers({
+      mesh: options.mesh,
+      isFellow: (device) => options.networks.fellowDevices().has(device),
+      onlineFellows: () => [...options.networks.fellowDevices()].filter((d) => options.mesh.link(d).online).sort(),
+      inbox: options.inbox ?? join(options.home, 'inbox'),
+      log: options.logger
+    })
+  }
+
+  /** Offers files to members under a short code, or pushes them to one member (device ID or name). */
+  async send (paths: string[], to?: string): Promise<TransferView> {
+    return await this.transfers.send(paths, to === undefined ? undefined : this.resolveMember(to))
   }
 
   /** Opens one end of pipe `topic` in a network (optional when this device is in one). */
@@ -101,6 +118,7 @@ export class ReachService {
   async start (): Promise<void> {
     await this.registry.load()
     await this.pipes.start()
+    await this.transfers.start()
     await this.#o.mesh.handle(reachProtocol, async (stream) => {
       await serveReach({
         deviceName: this.#o.deviceName,
