@@ -64,9 +64,9 @@ async function main (): Promise<void> {
       } else where = `on the host's loopback (no namespace: ${noNs}); discovery, relays, NAT and reports off`
     }
     if (cpuProf !== '') {
-      // Children (the daemons, through bin/weft) inherit this; the bench process itself does not.
+      // The daemons start through bin/weft, which passes WEFT_NODE_FLAGS to node (NODE_OPTIONS refuses --cpu-prof).
       await mkdir(resolve(cpuProf), { recursive: true })
-      process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${resolve(cpuProf)}`.trim()
+      process.env.WEFT_NODE_FLAGS = `--cpu-prof --cpu-prof-dir=${resolve(cpuProf)}`
     }
     const pollMs = (key: 'a' | 'b'): number => key === 'a' ? 250 : 1000
     const results: SetResults[] = []
@@ -98,7 +98,7 @@ async function main (): Promise<void> {
       rounds,
       scale
     })
-    if (cpuProf !== '') console.log(`CPU profiles of the weft processes: ${resolve(cpuProf)} (the largest two are the daemons)`)
+    if (cpuProf !== '') console.log(`CPU profiles of the weft daemons: ${resolve(cpuProf)}`)
   } finally {
     await cleanupNow(undoNs)
     await cleanupNow(undoWork)
