@@ -43,3 +43,12 @@ export interface SyncRun {
 export async function sleep (ms: number): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, ms))
 }
+
+/**
+ * The pause before the next status poll: `pollMs`, or 9 times what the last poll took if that
+ * is longer, so polling a status that costs the daemon a pass over its index (weft's, on big
+ * folders) takes at most about a tenth of the time.
+ */
+export function pollDelay (pollMs: number, lastPollMs: number): number {
+  return Math.max(pollMs, 9 * lastPollMs)
+}

@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { SyncthingInstance, pairSyncthing, waitFor } from '../src/testing/index.js'
 import type { DataSet } from './sync-data.js'
 import { moveBack, moveEntries, verify } from './sync-data.js'
-import { cpuSeconds, peakRssMb, sleep } from './sync-proc.js'
+import { cpuSeconds, peakRssMb, pollDelay, sleep } from './sync-proc.js'
 import type { SyncRun } from './sync-proc.js'
 import type { RunOptions } from './sync-weft.js'
 import { cleanupNow, onCleanup } from './sync-cleanup.js'
@@ -49,14 +49,16 @@ export async function runSyncthing (set: DataSet, options: RunOptions & { wrap: 
     await a.scan('bench')
     let scanSeconds = NaN
     const deadline = started + options.timeoutS * 1000
+    let statusMs = 0
     for (;;) {
-      await sleep(options.pollMs)
+      await sleep(pollDelay(options.pollMs, statusMs))
       const now = performance.now()
       if (Number.isNaN(scanSeconds)) {
         const s = await a.folderStatus('bench')
         if (s.localFiles === set.files && s.state !== 'scanning' && s.state !== 'scan-waiting') scanSeconds = (now - started) / 1000
       }
       const r = await b.folderStatus('bench')
+      statusMs = performance.now() - now
       // Syncthing counts 128 bytes per directory in localBytes, so files and needs decide.
       if (r.state === 'idle' && r.needFiles === 0 && r.needBytes === 0 && r.localFiles === set.files && r.globalFiles === set.files) break
       if (now > deadline) throw new Error(`Syncthing: receiver not in sync after ${options.timeoutS} s: ${JSON.stringify({ state: r.state, localFiles: r.localFiles, needFiles: r.needFiles })}`)

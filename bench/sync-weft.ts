@@ -11,7 +11,7 @@ import type { TestDaemon } from '../src/testing/index.js'
 import type { FolderView } from '../src/features/sync/views.js'
 import type { DataSet } from './sync-data.js'
 import { moveBack, moveEntries, verify } from './sync-data.js'
-import { cpuSeconds, peakRssMb, sleep } from './sync-proc.js'
+import { cpuSeconds, peakRssMb, pollDelay, sleep } from './sync-proc.js'
 import type { SyncRun } from './sync-proc.js'
 import { cleanupNow, onCleanup } from './sync-cleanup.js'
 
@@ -70,14 +70,16 @@ export async function runWeft (set: DataSet, options: RunOptions): Promise<SyncR
     await sender('POST', '/folders/bench/rescan')
     let scanSeconds = NaN
     const deadline = started + options.timeoutS * 1000
+    let statusMs = 0
     for (;;) {
-      await sleep(options.pollMs)
+      await sleep(pollDelay(options.pollMs, statusMs))
       const now = performance.now()
       if (Number.isNaN(scanSeconds)) {
         const s = await sender<FolderView>('GET', '/folders/bench')
         if (s.local.files === set.files && s.state !== 'scanning') scanSeconds = (now - started) / 1000
       }
       const r = await receiver<FolderView>('GET', '/folders/bench')
+      statusMs = performance.now() - now
       if (r.error !== null) throw new Error(`weft receiver folder error: ${r.error}`)
       if (r.state === 'idle' && r.need.files === 0 && r.local.files === set.files && r.local.bytes === set.bytes) break
       if (now > deadline) throw new Error(`weft: receiver not in sync after ${options.timeoutS} s: ${JSON.stringify({ state: r.state, local: r.local, need: r.need })}`)
