@@ -28,7 +28,10 @@ type Api = <T>(method: string, path: string, body?: unknown) => Promise<T>
 async function apiOf (d: TestDaemon): Promise<Api> {
   const { url, token } = await d.apiAccess()
   return async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const res = await fetch(`${url}/api/v1${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })
+    const call = async (): Promise<Response> => await fetch(`${url}/api/v1${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })
+    // Polls are spaced by more than the server's 5 s keep-alive, so a reused connection may
+    // be closed just as it is used (ECONNRESET): a GET is safe to send again.
+    const res = await call().catch(async (err: unknown) => { if (method === 'GET') return await call(); throw err })
     if (!res.ok) throw new Error(`weft ${d.name} ${method} ${path}: ${res.status} ${await res.text()}`)
     return await res.json() as T
   }

@@ -186,7 +186,7 @@ export class SyncthingInstance {
   async api<T = unknown>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
     const payload = body === undefined ? undefined : JSON.stringify(body)
     return await new Promise<T>((resolve, reject) => {
-      const req = request({ socketPath: this.guiSocket, path, method, signal, headers: { 'X-API-Key': this.apiKey, ...(payload === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) }) } }, (res) => {
+      const req = request({ socketPath: this.guiSocket, agent: false, path, method, signal, headers: { 'X-API-Key': this.apiKey, ...(payload === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) }) } }, (res) => {
         const parts: Buffer[] = []
         res.on('data', (d: Buffer) => parts.push(d))
         res.on('end', () => {
