@@ -90,13 +90,21 @@ function internal (name: string): boolean {
   return name === '.stfolder' || name === '.stversions' || name === '.stignore'
 }
 
+/** What {@link verify} found. */
+export interface Verified {
+  problems: string[]
+  /** Latest change time (ctime, ms since the epoch) of any file: when the last one landed. */
+  lastChangeMs: number
+}
+
 /**
  * Checks that `root` holds exactly the data set: the same file names (no extra files, so no
- * temporary left behind), every size, and the manifest's hashes. Returns a list of problems.
+ * temporary left behind), every size, and the manifest's hashes.
  */
-export async function verify (set: DataSet, root: string): Promise<string[]> {
+export async function verify (set: DataSet, root: string): Promise<Verified> {
   const problems: string[] = []
   const seen = new Set<string>()
+  let lastChangeMs = 0
   const walk = async (dir: string): Promise<void> => {
     for (const entry of await readdir(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name)
@@ -106,7 +114,9 @@ export async function verify (set: DataSet, root: string): Promise<string[]> {
       seen.add(name)
       const want = set.manifest.get(name)
       if (want === undefined) { if (problems.length < 10) problems.push(`unexpected file ${name}`); continue }
-      if ((await stat(path)).size !== want.size) { if (problems.length < 10) problems.push(`${name}: wrong size`); continue }
+      const st = await stat(path)
+      lastChangeMs = Math.max(lastChangeMs, st.ctimeMs)
+      if (st.size !== want.size) { if (problems.length < 10) problems.push(`${name}: wrong size`); continue }
       if (want.sha256 !== undefined && createHash('sha256').update(await readFile(path)).digest('hex') !== want.sha256) {
         if (problems.length < 10) problems.push(`${name}: wrong content`)
       }
@@ -115,5 +125,5 @@ export async function verify (set: DataSet, root: string): Promise<string[]> {
   await walk(root)
   const missing = set.manifest.size - [...set.manifest.keys()].filter((n) => seen.has(n)).length
   if (missing > 0) problems.push(`${missing} files missing`)
-  return problems
+  return { problems, lastChangeMs }
 }

@@ -31,6 +31,8 @@ export function cpuSeconds (pid: number): number {
 export interface SyncRun {
   /** From the scan request on the sender to the receiver reporting the whole set in sync. */
   seconds: number
+  /** From the scan request until the last file landed on the receiver (its ctime): free of polling delay. */
+  landedSeconds: number
   /** From the scan request until the sender had indexed every file. */
   scanSeconds: number
   /** Peak RSS of sender and receiver, MB. */

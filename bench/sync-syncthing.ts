@@ -45,6 +45,7 @@ export async function runSyncthing (set: DataSet, options: RunOptions & { wrap: 
     await moveEntries(set.staging, sendDir)
     moved = true
     const cpu0 = [cpuSeconds(a.pid), cpuSeconds(b.pid)]
+    const startedWall = Date.now()
     const started = performance.now()
     await a.scan('bench')
     let scanSeconds = NaN
@@ -64,14 +65,17 @@ export async function runSyncthing (set: DataSet, options: RunOptions & { wrap: 
       if (now > deadline) throw new Error(`Syncthing: receiver not in sync after ${options.timeoutS} s: ${JSON.stringify({ state: r.state, localFiles: r.localFiles, needFiles: r.needFiles })}`)
     }
     const seconds = (performance.now() - started) / 1000
+    const rss: [number, number] = [peakRssMb(a.pid), peakRssMb(b.pid)]
+    const cpu: [number, number] = [cpuSeconds(a.pid) - cpu0[0]!, cpuSeconds(b.pid) - cpu0[1]!]
+    const checked = await verify(set, recvDir)
+    if (checked.problems.length > 0) throw new Error(`Syncthing: receiver's data differs: ${checked.problems.join('; ')}`)
     const run: SyncRun = {
       seconds,
+      landedSeconds: (checked.lastChangeMs - startedWall) / 1000,
       scanSeconds: Number.isNaN(scanSeconds) ? seconds : scanSeconds,
-      peakRssMb: [peakRssMb(a.pid), peakRssMb(b.pid)],
-      cpuSeconds: [cpuSeconds(a.pid) - cpu0[0]!, cpuSeconds(b.pid) - cpu0[1]!]
+      peakRssMb: rss,
+      cpuSeconds: cpu
     }
-    const problems = await verify(set, recvDir)
-    if (problems.length > 0) throw new Error(`Syncthing: receiver's data differs: ${problems.join('; ')}`)
     return run
   } finally {
     await cleanupNow(undo)

@@ -69,6 +69,7 @@ export async function runWeft (set: DataSet, options: RunOptions): Promise<SyncR
     await moveEntries(set.staging, sendDir)
     moved = true
     const cpu0 = [cpuSeconds(sendPid), cpuSeconds(recvPid)]
+    const startedWall = Date.now()
     const started = performance.now()
     await sender('POST', '/folders/bench/rescan')
     let scanSeconds = NaN
@@ -88,14 +89,17 @@ export async function runWeft (set: DataSet, options: RunOptions): Promise<SyncR
       if (now > deadline) throw new Error(`weft: receiver not in sync after ${options.timeoutS} s: ${JSON.stringify({ state: r.state, local: r.local, need: r.need })}`)
     }
     const seconds = (performance.now() - started) / 1000
+    const rss: [number, number] = [peakRssMb(sendPid), peakRssMb(recvPid)]
+    const cpu: [number, number] = [cpuSeconds(sendPid) - cpu0[0]!, cpuSeconds(recvPid) - cpu0[1]!]
+    const checked = await verify(set, recvDir)
+    if (checked.problems.length > 0) throw new Error(`weft: receiver's data differs: ${checked.problems.join('; ')}`)
     const run: SyncRun = {
       seconds,
+      landedSeconds: (checked.lastChangeMs - startedWall) / 1000,
       scanSeconds: Number.isNaN(scanSeconds) ? seconds : scanSeconds,
-      peakRssMb: [peakRssMb(sendPid), peakRssMb(recvPid)],
-      cpuSeconds: [cpuSeconds(sendPid) - cpu0[0]!, cpuSeconds(recvPid) - cpu0[1]!]
+      peakRssMb: rss,
+      cpuSeconds: cpu
     }
-    const problems = await verify(set, recvDir)
-    if (problems.length > 0) throw new Error(`weft: receiver's data differs: ${problems.join('; ')}`)
     return run
   } finally {
     await cleanupNow(undo)

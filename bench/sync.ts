@@ -85,7 +85,7 @@ async function main (): Promise<void> {
           const options = { work, pollMs: pollMs(key), timeoutS }
           const run = system === 'weft' ? await runWeft(set, options) : await runSyncthing(set, { ...options, wrap })
           ;(system === 'weft' ? weft : syncthing).push(run)
-          console.log(`  round ${round + 1}, ${system}: ${run.seconds.toFixed(2)} s (scan ${run.scanSeconds.toFixed(2)} s), ${(set.bytes / 1e6 / run.seconds).toFixed(1)} MB/s, peak RSS ${run.peakRssMb.map((r) => r.toFixed(0)).join(' / ')} MB`)
+          console.log(`  round ${round + 1}, ${system}: ${run.seconds.toFixed(2)} s (last file ${run.landedSeconds.toFixed(2)} s, scan ${run.scanSeconds.toFixed(2)} s), ${(set.bytes / 1e6 / run.seconds).toFixed(1)} MB/s, peak RSS ${run.peakRssMb.map((r) => r.toFixed(0)).join(' / ')} MB`)
         }
       }
       await rm(staging, { recursive: true, force: true })
