@@ -14,6 +14,7 @@ import type { BepFolder } from './wire/clusterconfig.js'
 import type { BepFileInfo } from './wire/fileinfo.js'
 import { nameProblem, resolveInFolder } from './puller/names.js'
 import { announcedFile } from './model/global.js'
+import { mayChangeNeed } from './model/news.js'
 import type { FolderRunner } from './folder-runner.js'
 import type { BepDeviceId, FileInfo, FolderId } from './types.js'
 
@@ -145,8 +146,11 @@ export class Exchange {
       }
       accepted.push(toFileInfo(f))
     }
-    this.#ctx.index.applyRemote(folder, this.link.bepId, accepted, kind)
-    runner.requestPull()
+    // A peer echoing versions we have (it pulled them from us) cannot create a need: no pass.
+    const { index, self } = this.#ctx
+    const news = kind === 'full' || accepted.some((f) => mayChangeNeed(index.getFile(folder, self, f.name), f))
+    index.applyRemote(folder, this.link.bepId, accepted, kind)
+    if (news) runner.requestPull()
   }
 
   async #onRequest (req: BepRequest): Promise<void> {

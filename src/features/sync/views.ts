@@ -45,16 +45,8 @@ export interface OfferView {
 /** Builds the view of a folder. */
 export function folderView (runner: FolderRunner, index: IndexStore, peers: DeviceId[]): FolderView {
   const { config } = runner
-  const need = { files: 0, bytes: 0, deletes: 0 }
-  if (config.type !== 'sendonly') {
-    for (const entry of index.needed(config.id, config.type)) {
-      if (entry.need.kind === 'delete') need.deletes++
-      else if (entry.need.kind === 'pull') {
-        need.files++
-        if (entry.global.file.type === 'file') need.bytes += entry.global.file.size
-      }
-    }
-  }
+  // One pass over the folder's records for both the need and the global counts.
+  const { global, need } = index.overview(config.id, config.type)
   const rate = runner.rate.perSecond()
   const remaining = runner.progress !== undefined ? runner.progress.bytesTotal - runner.progress.bytesDone : need.bytes
   return {
@@ -66,7 +58,7 @@ export function folderView (runner: FolderRunner, index: IndexStore, peers: Devi
     state: runner.state,
     error: runner.error ?? null,
     local: index.localCounts(config.id),
-    global: index.globalCounts(config.id),
+    global,
     need,
     progress: runner.progress ?? null,
     scan: runner.scanProgress ?? null,

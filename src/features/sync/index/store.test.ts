@@ -130,6 +130,9 @@ describe('index store', () => {
     assert.deepEqual([...store.needed(FOLDER, 'sendonly')].map((e) => e.need.kind), ['outOfSync', 'outOfSync'])
     assert.deepEqual(store.localCounts(FOLDER), { files: 3, directories: 1, symlinks: 0, deleted: 0, bytes: 15 })
     assert.deepEqual(store.globalCounts(FOLDER), { files: 4, directories: 1, symlinks: 0, deleted: 0, bytes: 27 })
+    // The status view's single pass agrees with the two passes above ('new' 7 + 'old' 10 bytes).
+    assert.deepEqual(store.overview(FOLDER, 'sendreceive'), { global: store.globalCounts(FOLDER), need: { files: 2, bytes: 17, deletes: 0 } })
+    assert.deepEqual(store.overview(FOLDER, 'sendonly').need, { files: 0, bytes: 0, deletes: 0 })
     store.close()
   })
 

@@ -48,6 +48,22 @@ export interface NeededEntry extends GlobalEntry {
   need: Need
 }
 
+/** How much the local device needs: names to pull (and their bytes), names to delete. */
+export interface NeedCounts {
+  files: number
+  bytes: number
+  deletes: number
+}
+
+/** Adds one name's global record to `counts` (invalid and receive-only local changes do not count). */
+function addGlobal (counts: Counts, global: DeviceRecord): void {
+  const g = global.file
+  if (g.invalid || global.locallyChanged === true) return
+  if (g.deleted) counts.deleted++
+  else if (g.type === 'file') { counts.files++; counts.bytes += g.size } else if (g.type === 'directory') counts.directories++
+  else counts.symlinks++
+}
+
 /** Where a block with a given hash can be read locally. */
 export interface BlockLocation {
   folder: FolderId
@@ -280,14 +296,29 @@ export class IndexStore {
   /** Counts of the global state of a folder (a pass over all names, memory bounded). */
   globalCounts (folder: FolderId): Counts {
     const counts = emptyCounts()
-    for (const { global } of this.globals(folder)) {
-      const g = global.file
-      if (g.invalid || global.locallyChanged === true) continue
-      if (g.deleted) counts.deleted++
-      else if (g.type === 'file') { counts.files++; counts.bytes += g.size } else if (g.type === 'directory') counts.directories++
-      else counts.symlinks++
-    }
+    for (const { global } of this.globals(folder)) addGlobal(counts, global)
     return counts
+  }
+
+  /**
+   * Global counts and what the local device needs (as {@link needed} yields it, counted), in
+   * one pass over the folder instead of two: what a status view shows. Sending-only folders
+   * need nothing.
+   */
+  overview (folder: FolderId, folderType: FolderType): { global: Counts, need: NeedCounts } {
+    const global = emptyCounts()
+    const needs: NeedCounts = { files: 0, bytes: 0, deletes: 0 }
+    for (const entry of this.globals(folder)) {
+      addGlobal(global, entry.global)
+      if (folderType === 'sendonly') continue
+      const n = need(entry.local, entry.global, folderType, this.rules)
+      if (n.kind === 'delete') needs.deletes++
+      else if (n.kind === 'pull') {
+        needs.files++
+        if (entry.global.file.type === 'file') needs.bytes += entry.global.file.size
+      }
+    }
+    return { global, need: needs }
   }
 
   /** Local files holding a block with this SHA-256 (any folder unless one is given). */

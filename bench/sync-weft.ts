@@ -1,0 +1,107 @@
+/**
+ * One run of `npm run bench:sync` through weft: two fresh daemons (bin/weft, as users start
+ * them) on loopback form a network and share an empty folder (no watcher, like the Syncthing
+ * side); the data set is moved into the sender's folder, a scan is requested, and the
+ * receiver's folder status is polled until it holds the whole set; then its files are checked.
+ */
+import { mkdir, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { startTestnet, formNetwork, waitForOnline, waitFor } from '../src/testing/index.js'
+import type { TestDaemon } from '../src/testing/index.js'
+import type { FolderView } from '../src/features/sync/views.js'
+import type { DataSet } from './sync-data.js'
+import { moveBack, moveEntries, verify } from './sync-data.js'
+import { cpuSeconds, peakRssMb, pollDelay, sleep } from './sync-proc.js'
+import type { SyncRun } from './sync-proc.js'
+import { cleanupNow, onCleanup } from './sync-cleanup.js'
+
+/** Options of a run. */
+export interface RunOptions {
+  /** Directory for the folders (removed by the caller). */
+  work: string
+  pollMs: number
+  timeoutS: number
+}
+
+type Api = <T>(method: string, path: string, body?: unknown) => Promise<T>
+
+async function apiOf (d: TestDaemon): Promise<Api> {
+  const { url, token } = await d.apiAccess()
+  return async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const call = async (): Promise<Response> => await fetch(`${url}/api/v1${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })
+    // Polls are spaced by more than the server's 5 s keep-alive, so a reused connection may
+    // be closed just as it is used (ECONNRESET): a GET is safe to send again.
+    const res = await call().catch(async (err: unknown) => { if (method === 'GET') return await call(); throw err })
+    if (!res.ok) throw new Error(`weft ${d.name} ${method} ${path}: ${res.status} ${await res.text()}`)
+    return await res.json() as T
+  }
+}
+
+/** Syncs `set` between two new weft daemons and measures it. */
+export async function runWeft (set: DataSet, options: RunOptions): Promise<SyncRun> {
+  const sendDir = join(options.work, 'weft-send')
+  const recvDir = join(options.work, 'weft-recv')
+  const net = await startTestnet(2, { names: ['bench-send', 'bench-recv'] })
+  let moved = false
+  const undo = async (): Promise<void> => {
+    await net.stop()
+    if (moved) await moveBack(set, sendDir)
+    moved = false
+    await rm(sendDir, { recursive: true, force: true })
+    await rm(recvDir, { recursive: true, force: true })
+  }
+  onCleanup(undo)
+  try {
+    const [a, b] = net.daemons as [TestDaemon, TestDaemon]
+    await formNetwork([a, b], 'bench')
+    await waitForOnline(a, [b.deviceId])
+    const [sender, receiver] = await Promise.all([apiOf(a), apiOf(b)])
+    await Promise.all([mkdir(sendDir, { recursive: true }), mkdir(recvDir, { recursive: true })])
+    await sender('POST', '/folders', { path: sendDir, network: 'bench', id: 'bench', watch: false })
+    await receiver('POST', '/folders', { path: recvDir, network: 'bench', id: 'bench', watch: false })
+    await waitFor('weft folders to be shared and idle', async () => {
+      const [s, r] = await Promise.all([sender<FolderView>('GET', '/folders/bench'), receiver<FolderView>('GET', '/folders/bench')])
+      return s.state === 'idle' && r.state === 'idle' && s.peers.length === 1 && r.peers.length === 1
+    }, 60_000, 200)
+    const pids = await Promise.all([sender<{ pid: number }>('GET', '/status'), receiver<{ pid: number }>('GET', '/status')])
+    const [sendPid, recvPid] = pids.map((s) => s.pid) as [number, number]
+
+    await moveEntries(set.staging, sendDir)
+    moved = true
+    const cpu0 = [cpuSeconds(sendPid), cpuSeconds(recvPid)]
+    const startedWall = Date.now()
+    const started = performance.now()
+    await sender('POST', '/folders/bench/rescan')
+    let scanSeconds = NaN
+    const deadline = started + options.timeoutS * 1000
+    let statusMs = 0
+    for (;;) {
+      await sleep(pollDelay(options.pollMs, statusMs))
+      const now = performance.now()
+      if (Number.isNaN(scanSeconds)) {
+        const s = await sender<FolderView>('GET', '/folders/bench')
+        if (s.local.files === set.files && s.state !== 'scanning') scanSeconds = (now - started) / 1000
+      }
+      const r = await receiver<FolderView>('GET', '/folders/bench')
+      statusMs = performance.now() - now
+      if (r.error !== null) throw new Error(`weft receiver folder error: ${r.error}`)
+      if (r.state === 'idle' && r.need.files === 0 && r.local.files === set.files && r.local.bytes === set.bytes) break
+      if (now > deadline) throw new Error(`weft: receiver not in sync after ${options.timeoutS} s: ${JSON.stringify({ state: r.state, local: r.local, need: r.need })}`)
+    }
+    const seconds = (performance.now() - started) / 1000
+    const rss: [number, number] = [peakRssMb(sendPid), peakRssMb(recvPid)]
+    const cpu: [number, number] = [cpuSeconds(sendPid) - cpu0[0]!, cpuSeconds(recvPid) - cpu0[1]!]
+    const checked = await verify(set, recvDir)
+    if (checked.problems.length > 0) throw new Error(`weft: receiver's data differs: ${checked.problems.join('; ')}`)
+    const run: SyncRun = {
+      seconds,
+      landedSeconds: (checked.lastChangeMs - startedWall) / 1000,
+      scanSeconds: Number.isNaN(scanSeconds) ? seconds : scanSeconds,
+      peakRssMb: rss,
+      cpuSeconds: cpu
+    }
+    return run
+  } finally {
+    await cleanupNow(undo)
+  }
+}
