@@ -11,6 +11,7 @@ import type { ChildProcess } from 'node:child_process'
 import { createServer as createHttpServer } from 'node:http'
 import type { Server as HttpServer } from 'node:http'
 import { connect, createServer } from 'node:net'
+import { createSocket } from 'node:dgram'
 import type { AddressInfo, Server } from 'node:net'
 import { once } from 'node:events'
 import { createHash, randomBytes } from 'node:crypto'
@@ -162,6 +163,30 @@ describe('service reach', () => {
     assert.equal(writerCode, 0)
     assert.equal(receivedBytes, 100 * 1024 * 1024)
     assert.equal(received.digest('hex'), sent.digest('hex'))
+  })
+
+  it('a UDP service answers datagrams at the member\'s stable address', async () => {
+    const server = createSocket('udp4')
+    server.on('message', (msg, rinfo) => { server.send(Buffer.concat([Buffer.from('echo:'), msg]), rinfo.port, rinfo.address) })
+    server.bind(0, '127.0.0.1')
+    await once(server, 'listening')
+    try {
+      await alpha.json(['expose', String(server.address().port), '--name', 'game', '--udp'])
+      const game = await waitFor('bravo sees the UDP service', async () => {
+        const list = await bravo.json<{ remote: Array<Remote & { udp: boolean }> }>(['services', 'ls'])
+        return list.remote.find((s) => s.name === 'game' && s.udp && s.address !== null)
+      }, 20_000, 200)
+      const [host = '', port = ''] = game.address?.split(':') ?? []
+      const client = createSocket('udp4')
+      const answers: string[] = []
+      client.on('message', (msg) => { answers.push(msg.toString()) })
+      for (let i = 0; i < 5; i++) client.send(`ping ${i}`, Number(port), host)
+      await waitFor('five echoes', () => answers.length >= 5, 20_000, 50)
+      assert.deepEqual(answers.sort(), [0, 1, 2, 3, 4].map((i) => `echo:ping ${i}`))
+      client.close()
+    } finally {
+      server.close()
+    }
   })
 
   it('dig resolves member and service names', async (t) => {

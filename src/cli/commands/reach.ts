@@ -29,12 +29,12 @@ export function registerReachCommands (program: Command): void {
     .option('--net <name>', 'network (optional when this device is in one)')
     .option('--allow <device...>', 'only these members (device IDs or names) may connect')
     .option('--host <host>', 'local host the service listens on', '127.0.0.1')
-    .option('--udp', 'a UDP service (not supported yet)')
+    .option('--udp', 'a UDP service (datagrams carried over the mesh)')
     .action(async (portText: string, flags: { name: string, net?: string, allow?: string[], host: string, udp?: boolean }, command: Command) => {
       const ctx = contextOf(command)
       const service = await (await ctx.client()).request<ExposedService>('POST', '/services', { name: flags.name, port: port(portText), host: flags.host, network: flags.net, allow: flags.allow, udp: flags.udp === true })
       if (ctx.json) return printJson(service)
-      process.stdout.write(`exposed ${service.name} (${service.host}:${service.port}) to ${service.allow.length === 0 ? 'every member' : `${service.allow.length} member(s)`} of network ${service.network}\n`)
+      process.stdout.write(`exposed ${service.name} (${service.udp ? 'udp' : 'tcp'} ${service.host}:${service.port}) to ${service.allow.length === 0 ? 'every member' : `${service.allow.length} member(s)`} of network ${service.network}\n`)
     })
 
   program.command('unexpose <name>').description('stop offering a service').action(async (name: string, _f: unknown, command: Command) => {

@@ -18,11 +18,11 @@ export interface ServiceConnection {
 }
 
 /** Opens a byte stream to service `name` on `device`; the server's refusal becomes a WeftError. */
-export async function connectService (mesh: Mesh, device: DeviceId, name: string, options: AbortOptions = {}): Promise<ServiceConnection> {
+export async function connectService (mesh: Mesh, device: DeviceId, name: string, options: AbortOptions & { udp?: boolean } = {}): Promise<ServiceConnection> {
   const stream = await mesh.openStream(device, reachProtocol, options)
   const framed = new FramedStream(stream, maxReachMessageBytes)
   try {
-    await framed.send({ op: 'connect', service: name }, options)
+    await framed.send({ op: 'connect', service: name, udp: options.udp === true }, options)
     const parsed = connectAnswer.safeParse(await framed.expect(options))
     if (!parsed.success) throw new WeftError('PROTOCOL_ERROR', 'member sent a malformed reach answer')
     if (!parsed.data.ok) throw new WeftError(asCode(parsed.data.code), parsed.data.message)

@@ -15,6 +15,7 @@ import type { MeshStream } from '../../net/types.js'
 import { maxReachMessageBytes, reachRequest } from './protocol.js'
 import type { ListAnswer } from './protocol.js'
 import { splice } from './splice.js'
+import { serveUdp } from './udp.js'
 import type { ExposedService } from './types.js'
 
 /** What serving needs to know. */
@@ -62,6 +63,16 @@ export async function serveReach (ctx: ServeContext, stream: MeshStream): Promis
       ctx.log.info({ device: stream.remote, service: request.service }, 'refused a connection to a service not exposed to that member')
       await framed.send({ ok: false, code: 'FORBIDDEN', message: `service ${JSON.stringify(request.service)} is not exposed to this device` })
       await stream.closeWrite()
+      return
+    }
+    if (service.udp !== request.udp) {
+      await framed.send({ ok: false, code: 'INVALID_ARGUMENT', message: `service ${JSON.stringify(service.name)} is ${service.udp ? 'UDP' : 'TCP'}` })
+      await stream.closeWrite()
+      return
+    }
+    if (service.udp) {
+      await framed.send({ ok: true })
+      await serveUdp(stream, framed.rest(), service.host, service.port)
       return
     }
     socket = tcpConnect({ host: service.host, port: service.port, allowHalfOpen: true })

@@ -14,6 +14,7 @@ import type { ServiceConnection } from './client.js'
 import { DnsServer, dnsLabel } from './dns.js'
 import type { DnsMember } from './dns.js'
 import { ForwardListener } from './listener.js'
+import { UdpForwardListener } from './udp.js'
 import { SocksServer } from './socks.js'
 import { PipeBroker } from './pipe.js'
 import type { PipeEnd } from './pipe.js'
@@ -75,8 +76,8 @@ export class ReachService {
   readonly registry: ServiceRegistry
   readonly #o: ReachOptions
   readonly #directory = new Map<DeviceId, { deviceName: string, services: RemoteService[] }>()
-  readonly #stable = new Map<string, ForwardListener>()
-  readonly #forwards = new Map<string, ForwardView & { listener: ForwardListener }>()
+  readonly #stable = new Map<string, ForwardListener | UdpForwardListener>()
+  readonly #forwards = new Map<string, ForwardView & { listener: ForwardListener | UdpForwardListener }>()
   readonly #off: Array<() => void> = []
   #addresses = new Map<DeviceId, string>()
   readonly pipes: PipeBroker
@@ -197,10 +198,9 @@ export class ReachService {
   async expose (request: ExposeRequest): Promise<ExposedService> {
     if (!serviceNamePattern.test(request.name)) throw new WeftError('INVALID_ARGUMENT', `service name ${JSON.stringify(request.name)}: use lowercase letters, digits and '-' (at most 63)`)
     if (!Number.isInteger(request.port) || request.port < 1 || request.port > 65535) throw new WeftError('INVALID_ARGUMENT', `port ${request.port}: must be 1 to 65535`)
-    if (request.udp === true) throw new WeftError('INVALID_ARGUMENT', 'UDP services are not supported yet')
     const network = this.#network(request.network)
     const allow = (request.allow ?? []).map((ref) => this.resolveMember(ref, network))
-    const service: ExposedService = { name: request.name, port: request.port, host: request.host ?? '127.0.0.1', network, allow, udp: false }
+    const service: ExposedService = { name: request.name, port: request.port, host: request.host ?? '127.0.0.1', network, allow, udp: request.udp === true }
     await this.registry.put(service)
     this.#announce()
     return service
@@ -220,7 +220,7 @@ export class ReachService {
       if (!fellows.has(device)) continue
       for (const s of entry.services) {
         const address = this.#addresses.get(device)
-        out.push({ ...s, address: address !== undefined && this.#stable.has(`${address}:${s.port}`) ? `${address}:${s.port}` : null, online: this.#o.mesh.link(device).online })
+        out.push({ ...s, address: address !== undefined && this.#stable.has(listenerKey(s.udp, address, s.port)) ? `${address}:${s.port}` : null, online: this.#o.mesh.link(device).online })
       }
     }
     return out.sort((a, b) => a.deviceName.localeCompare(b.deviceName) || a.name.localeCompare(b.name))
@@ -238,8 +238,8 @@ export class ReachService {
   }
 
   /** A member's service by its port (for SOCKS and DNS), if listed. */
-  serviceByPort (device: DeviceId, port: number): RemoteService | undefined {
-    return this.#directory.get(device)?.services.find((s) => s.port === port)
+  serviceByPort (device: DeviceId, port: number, udp = false): RemoteService | undefined {
+    return this.#directory.get(device)?.services.find((s) => s.port === port && s.udp === udp)
   }
 
   /** A member's service by name, if listed. */
@@ -248,9 +248,9 @@ export class ReachService {
   }
 
   /** Opens a connection to a member's service through the mesh. */
-  async connect (device: DeviceId, service: string, signal?: AbortSignal): Promise<ServiceConnection> {
+  async connect (device: DeviceId, service: string, udp = false, signal?: AbortSignal): Promise<ServiceConnection> {
     if (!this.#o.networks.fellowDevices().has(device)) throw new WeftError('NOT_MEMBER', `${device} is not a member of any network of this device`)
-    return await connectService(this.#o.mesh, device, service, { signal: signal ?? AbortSignal.timeout(15_000) })
+    return await connectService(this.#o.mesh, device, service, { signal: signal ?? AbortSignal.timeout(15_000), udp })
   }
 
   /** A device by ID, ID prefix (7+ characters) or member name (in `network` when given). */
@@ -268,9 +268,12 @@ export class ReachService {
     const device = this.resolveMember(deviceRef)
     if (!serviceNamePattern.test(service)) throw new WeftError('INVALID_ARGUMENT', `service name ${JSON.stringify(service)} is not valid`)
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new WeftError('INVALID_ARGUMENT', `port ${port}: must be 0 to 65535`)
-    let listener: ForwardListener
+    // The member's list says whether the service is UDP; unknown services are tried as TCP.
+    const udp = this.serviceByName(device, service)?.udp === true
+    let listener: ForwardListener | UdpForwardListener
     try {
-      listener = await ForwardListener.listen(host, port, async () => await this.connect(device, service), this.#o.logger)
+      const dial = async (): Promise<ServiceConnection> => await this.connect(device, service, udp)
+      listener = udp ? await UdpForwardListener.listen(host, port, dial, this.#o.logger) : await ForwardListener.listen(host, port, dial, this.#o.logger)
     } catch (err) {
       throw new WeftError('INVALID_ARGUMENT', `cannot listen on ${host}:${port}: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
     }
@@ -348,11 +351,11 @@ export class ReachService {
     const fellows = this.#o.networks.fellowDevices()
     this.#addresses = assignStableAddresses(this.#o.mesh.deviceId, fellows)
     if (this.#o.stableAddresses === false) return
-    const wanted = new Map<string, { device: DeviceId, service: string }>()
+    const wanted = new Map<string, { device: DeviceId, service: string, udp: boolean, host: string, port: number }>()
     for (const [device, entry] of this.#directory) {
       const address = this.#addresses.get(device)
       if (address === undefined || !fellows.has(device)) continue
-      for (const s of entry.services) wanted.set(`${address}:${s.port}`, { device, service: s.name })
+      for (const s of entry.services) wanted.set(listenerKey(s.udp, address, s.port), { device, service: s.name, udp: s.udp, host: address, port: s.port })
     }
     for (const [key, listener] of this.#stable) {
       if (!wanted.has(key)) {
@@ -362,14 +365,20 @@ export class ReachService {
     }
     for (const [key, target] of wanted) {
       if (this.#stable.has(key)) continue
-      const [host = '', port = ''] = key.split(':')
+      const { host, port, udp } = target
       try {
         // The service is looked up at connect time, so a renamed port follows the member's list.
-        const listener = await ForwardListener.listen(host, Number(port), async () => await this.connect(target.device, this.serviceByPort(target.device, Number(port))?.name ?? target.service), this.#o.logger)
+        const dial = async (): Promise<ServiceConnection> => await this.connect(target.device, this.serviceByPort(target.device, port, udp)?.name ?? target.service, udp)
+        const listener = udp ? await UdpForwardListener.listen(host, port, dial, this.#o.logger) : await ForwardListener.listen(host, port, dial, this.#o.logger)
         this.#stable.set(key, listener)
       } catch (err) {
         this.#o.logger.warn({ address: key, err: err instanceof Error ? err.message : String(err) }, 'cannot listen on a member\'s stable address')
       }
     }
   }
+}
+
+/** Key of a stable-address listener: protocol, address and port. */
+function listenerKey (udp: boolean, address: string, port: number): string {
+  return `${udp ? 'udp' : 'tcp'}:${address}:${port}`
 }
