@@ -189,6 +189,35 @@ describe('service reach', () => {
     }
   })
 
+  it('garbage sent to the DNS server and the SOCKS proxy is refused without harm', async () => {
+    const { dns, socks } = await bravo.json<{ dns: string, socks: string }>(['status'])
+    const [dnsHost = '', dnsPort = ''] = dns.split(':')
+    const udp = createSocket('udp4')
+    for (let i = 0; i < 50; i++) udp.send(randomBytes(1 + (i * 37) % 600), Number(dnsPort), dnsHost)
+    udp.close()
+    const [socksHost = '', socksPort = ''] = socks.split(':')
+    /** Sends `bytes` to the proxy and returns all it answers before closing. */
+    const socksTalk = async (bytes: Buffer): Promise<Buffer> => {
+      const socket = connect({ host: socksHost, port: Number(socksPort) })
+      await once(socket, 'connect')
+      socket.write(bytes)
+      const parts: Buffer[] = []
+      socket.on('data', (d: Buffer) => parts.push(d))
+      await Promise.race([once(socket, 'close'), new Promise((resolve) => setTimeout(resolve, 3000))])
+      socket.destroy()
+      return Buffer.concat(parts)
+    }
+    assert.equal((await socksTalk(Buffer.from([4, 1, 0, 80, 127, 0, 0, 1, 0]))).length, 0, 'SOCKS4 is closed without an answer')
+    assert.deepEqual([...await socksTalk(Buffer.from([5, 1, 2]))], [5, 0xff], 'no acceptable auth method')
+    const bind = await socksTalk(Buffer.from([5, 1, 0, 5, 2, 0, 1, 127, 0, 0, 1, 0, 80]))
+    assert.equal(bind[3], 7, 'BIND is not supported (reply 7)')
+    const ipv6 = await socksTalk(Buffer.concat([Buffer.from([5, 1, 0, 5, 1, 0, 4]), Buffer.alloc(16), Buffer.from([0, 80])]))
+    assert.equal(ipv6[3], 8, 'IPv6 destinations: address type not supported (reply 8)')
+    const outside = await socksTalk(Buffer.concat([Buffer.from([5, 1, 0, 5, 1, 0, 3, 11]), Buffer.from('example.com'), Buffer.from([0, 80])]))
+    assert.equal(outside[3], 2, 'destinations outside .weft are not allowed (reply 2)')
+    assert.equal((await bravo.cli(['status'])).code, 0, 'the daemon still answers')
+  })
+
   it('dig resolves member and service names', async (t) => {
     if (!await have('dig')) return t.skip('dig is not installed (apt-get install bind9-dnsutils)')
     const { dns } = await bravo.json<{ dns: string }>(['status'])
