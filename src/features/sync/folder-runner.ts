@@ -11,6 +11,7 @@ import type { DeviceId } from '../../core/ids.js'
 import { WeftError, toWeftError } from '../../core/errors.js'
 import type { IndexStore, LocalFile } from './index/store.js'
 import { checkFolderPresent, deletedRecord, scanFolder } from './scanner/scanner.js'
+import type { ScannedFile } from './scanner/scanner.js'
 import { FolderWatcher } from './scanner/watcher.js'
 import { loadIgnores } from './ignore/load.js'
 import type { Ignores } from './ignore/ignores.js'
@@ -24,6 +25,9 @@ import { conflictName, resolveConflict } from './model/global.js'
 import type { FolderConfig } from './config.js'
 import type { BepDeviceId, FileInfo, ShortId } from './types.js'
 import { RateMeter } from './rate.js'
+
+/** Needed files pulled per batch (bounds the memory of a large pull). */
+const pullBatchSize = 2000
 
 /** States a folder can be in (Syncthing's names). */
 export type FolderState = 'idle' | 'scanning' | 'syncing' | 'error' | 'paused'
@@ -178,6 +182,14 @@ export class FolderRunner {
     this.#setState('scanning', undefined)
     await checkFolderPresent(this.config.path)
     this.#ignores = await loadIgnores(this.config.path)
+    const now = Math.floor(Date.now() / 1000)
+    const receiveOnly = this.config.type === 'receiveonly'
+    const versioned = (prev: FileInfo | undefined): Pick<FileInfo, 'version' | 'modifiedBy' | 'sequence'> =>
+      ({ version: updateVector(prev?.version ?? emptyVector, selfShort, now), modifiedBy: selfShort, sequence: 0 })
+    const toLocal = (changed: readonly ScannedFile[]): LocalFile[] => changed.map((scanned) => {
+      const prev = index.getFile(folder, self, scanned.name)?.file
+      return { ...scanned, ...versioned(prev), ...(receiveOnly ? { locallyChanged: true } : {}) }
+    })
     const result = await scanFolder({
       root: this.config.path,
       ignores: this.#ignores,
@@ -188,17 +200,15 @@ export class FolderRunner {
       onHashed: (bytes) => {
         const p = this.scanProgress ?? { filesHashed: 0, bytesHashed: 0 }
         this.scanProgress = { filesHashed: p.filesHashed + 1, bytesHashed: p.bytesHashed + bytes }
+      },
+      // Changes are committed in batches as the scan goes: a first scan of a large folder is
+      // never held whole in memory, and members see files sooner.
+      onChanged: (batch) => {
+        index.updateLocal(folder, toLocal(batch))
+        this.#deps.onLocalChange()
       }
     }).finally(() => { this.scanProgress = undefined })
-    const now = Math.floor(Date.now() / 1000)
-    const receiveOnly = this.config.type === 'receiveonly'
-    const records: LocalFile[] = []
-    const versioned = (prev: FileInfo | undefined): Pick<FileInfo, 'version' | 'modifiedBy' | 'sequence'> =>
-      ({ version: updateVector(prev?.version ?? emptyVector, selfShort, now), modifiedBy: selfShort, sequence: 0 })
-    for (const scanned of result.changed) {
-      const prev = index.getFile(folder, self, scanned.name)?.file
-      records.push({ ...scanned, ...versioned(prev), ...(receiveOnly ? { locallyChanged: true } : {}) })
-    }
+    const records: LocalFile[] = toLocal(result.changed)
     for (const name of result.deleted) {
       const prev = index.getFile(folder, self, name)?.file
       if (prev === undefined) continue
@@ -219,12 +229,40 @@ export class FolderRunner {
 
   async #pull (): Promise<void> {
     if (this.config.type === 'sendonly') return
+    // The need list is taken and pulled in batches (name order, resuming after the last name of
+    // the previous batch), so memory stays bounded however many files a folder needs.
+    let after: string | undefined
+    let waiting = 0
+    let changed = false
+    const failedItems: Array<{ name: string, error: string }> = []
+    for (;;) {
+      const batch = await this.#neededBatch(after)
+      waiting += batch.waiting
+      if (batch.needs.length > 0) {
+        const summary = await this.#pullBatch(batch.needs)
+        failedItems.push(...summary.failed)
+        changed ||= summary.changed
+      }
+      if (batch.last === undefined) break
+      after = batch.last
+    }
+    this.failedItems = failedItems.slice(0, 1000)
+    if (changed) this.#deps.onLocalChange()
+    if (failedItems.length > 0) this.#scheduleRetry(failedItems.length)
+    this.#scheduleRetry(waiting)
+  }
+
+  /** Up to `pullBatchSize` needed files after `after` (name order); `last` is set when more may follow. */
+  async #neededBatch (after: string | undefined): Promise<{ needs: NeededFile[], waiting: number, last?: string }> {
     const { index, self } = this.#deps
     const folder = this.config.id
     const online = this.#deps.onlinePeers()
     const needs: NeededFile[] = []
     let waiting = 0
-    for (const entry of index.needed(folder, this.config.type)) {
+    let last: string | undefined
+    for (const entry of index.needed(folder, this.config.type, 2000, after)) {
+      if (needs.length >= pullBatchSize) return { needs, waiting, last }
+      last = entry.name
       if (entry.need.kind !== 'pull' && entry.need.kind !== 'delete') continue
       const file = entry.global.file
       const devices = entry.records
@@ -244,10 +282,12 @@ export class FolderRunner {
       }
       needs.push({ file, current, devices })
     }
-    if (needs.length === 0) {
-      this.#scheduleRetry(waiting)
-      return
-    }
+    return { needs, waiting }
+  }
+
+  async #pullBatch (needs: NeededFile[]): Promise<{ failed: Array<{ name: string, error: string }>, changed: boolean }> {
+    const { index } = this.#deps
+    const folder = this.config.id
     this.#setState('syncing', undefined)
     const puller = new Puller(this.config.path, {
       source: this.#deps.blocks,
@@ -264,14 +304,11 @@ export class FolderRunner {
     })
     try {
       const summary = await puller.run(needs, { signal: this.#abort.signal })
-      this.failedItems = summary.failed.map((f) => ({ name: f.name, error: f.error.message }))
-      if (summary.updated.length + summary.deleted.length > 0) this.#deps.onLocalChange()
-      if (summary.failed.length > 0) this.#scheduleRetry(summary.failed.length)
+      return { failed: summary.failed.map((f) => ({ name: f.name, error: f.error.message })), changed: summary.updated.length + summary.deleted.length > 0 }
     } finally {
       this.progress = undefined
       this.rate.reset()
     }
-    this.#scheduleRetry(waiting)
   }
 
   #scheduleRetry (count: number): void {

@@ -50,9 +50,9 @@ export class FileScanner {
     this.byName = db.prepare('SELECT * FROM files WHERE folder_idx = ? AND name = ? ORDER BY device_idx')
   }
 
-  /** Yields the rows of each name, names in ascending (binary) order. */
-  * groups (): Generator<FileRow[]> {
-    let after: string | undefined
+  /** Yields the rows of each name, names in ascending (binary) order, from after `start` if given. */
+  * groups (start?: string): Generator<FileRow[]> {
+    let after: string | undefined = start
     for (;;) {
       const rows = (after === undefined
         ? this.first.all(this.folderIdx, this.pageSize)

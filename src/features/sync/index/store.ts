@@ -266,11 +266,11 @@ export class IndexStore {
    * The global state of every name in a folder, in name order, computed page by page
    * (`pageSize` rows at a time). Do not write between steps if you need a consistent snapshot.
    */
-  * globals (folder: FolderId, pageSize = 2000): Generator<GlobalEntry> {
+  * globals (folder: FolderId, pageSize = 2000, after?: string): Generator<GlobalEntry> {
     const f = this.keys.folder(folder, false)
     if (f === undefined) return
     const scanner = new FileScanner(this.db, f, pageSize)
-    for (const rows of scanner.groups()) {
+    for (const rows of scanner.groups(after)) {
       const records = rows.map((r) => this.record(r))
       const selection = selectGlobal(records, this.rules)
       if (selection === undefined) continue
@@ -280,8 +280,8 @@ export class IndexStore {
   }
 
   /** The names the local device needs (or holds local changes of), by folder type, in name order. */
-  * needed (folder: FolderId, folderType: FolderType, pageSize = 2000): Generator<NeededEntry> {
-    for (const entry of this.globals(folder, pageSize)) {
+  * needed (folder: FolderId, folderType: FolderType, pageSize = 2000, after?: string): Generator<NeededEntry> {
+    for (const entry of this.globals(folder, pageSize, after)) {
       const n = need(entry.local, entry.global, folderType, this.rules)
       if (n.kind !== 'none') yield { ...entry, need: n }
     }

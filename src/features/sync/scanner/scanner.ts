@@ -60,7 +60,15 @@ export interface ScanOptions extends AbortOptions {
   concurrency?: number
   /** Called after each file is hashed, with its size (for progress). */
   onHashed?: (bytes: number) => void
+  /**
+   * Takes changed records in batches of about a thousand as the scan goes (so a large first
+   * scan is not held in memory whole); without it, every change ends up in `result.changed`.
+   */
+  onChanged?: (batch: ScannedFile[]) => void
 }
+
+/** Changed records handed to `onChanged` at a time. */
+const changedBatchSize = 1000
 
 /**
  * Throws WeftError `NOT_FOUND` unless `root` is a directory containing the `.stfolder`
@@ -175,6 +183,20 @@ class Scan {
     this.hashers = Array.from({ length: n }, () => opts.hashFile ?? new FileHasher().hashFile)
   }
 
+  /** Records a change, handing a full batch to `onChanged` when there is one. */
+  changed (record: ScannedFile): void {
+    this.result.changed.push(record)
+    if (this.opts.onChanged !== undefined && this.result.changed.length >= changedBatchSize) this.flush()
+  }
+
+  /** Hands the changes collected so far to `onChanged`, if set. */
+  flush (): void {
+    if (this.opts.onChanged === undefined || this.result.changed.length === 0) return
+    const batch = this.result.changed
+    this.result.changed = []
+    this.opts.onChanged(batch)
+  }
+
   error (name: string, err: WeftError): void {
     this.result.errors.push({ name, code: err.code, message: err.message })
     this.unsure.add(name)
@@ -187,7 +209,7 @@ class Scan {
     if (decision === 'unchanged') return
     if (decision === 'metadata') {
       const reuse = entry.type === 'file' && prev !== undefined ? prev : undefined
-      this.result.changed.push(toRecord(entry, reuse))
+      this.changed(toRecord(entry, reuse))
       return
     }
     while (this.hashers.length === 0) await Promise.race(this.inflight)
@@ -208,7 +230,7 @@ class Scan {
         this.error(entry.name, new WeftError('INTERNAL', `${entry.name}: changed while being hashed; it will be scanned again`))
         return
       }
-      this.result.changed.push(toRecord(entry, hashed))
+      this.changed(toRecord(entry, hashed))
       this.opts.onHashed?.(hashed.size)
     } catch (err) {
       const e = fsError(err, 'hashing', entry.path)
@@ -251,6 +273,7 @@ export async function scanFolder (opts: ScanOptions): Promise<ScanResult> {
     await scan.drain() // hash tasks never reject
   }
   checkAborted(opts.signal, `scanning ${opts.root}`)
+  scan.flush()
   await checkFolderPresent(opts.root)
   scan.gone()
   return scan.result
