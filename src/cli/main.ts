@@ -13,6 +13,7 @@ import { registerFolderCommands } from './commands/folder.js'
 import { registerReachCommands } from './commands/reach.js'
 import { registerPipeCommand } from './commands/pipe.js'
 import { registerSendCommands } from './commands/send.js'
+import { registerSyncthingCommands } from './commands/syncthing.js'
 
 /** Builds the program (exported for tests). */
 export function buildProgram (): Command {
@@ -31,6 +32,7 @@ export function buildProgram (): Command {
   registerReachCommands(program)
   registerPipeCommand(program)
   registerSendCommands(program)
+  registerSyncthingCommands(program)
   for (const command of program.commands) {
     command.exitOverride()
     for (const sub of command.commands) sub.exitOverride()

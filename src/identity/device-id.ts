@@ -31,7 +31,16 @@ export function luhn32 (text: string): string {
 /** Formats a raw Ed25519 public key as a device ID. */
 export function deviceIdFromPublicKey (publicKey: Uint8Array): DeviceId {
   if (publicKey.length !== keyLength) throw new WeftError('INVALID_ARGUMENT', `an Ed25519 public key has ${keyLength} bytes, got ${publicKey.length}`)
-  const b32 = base32Encode(publicKey)
+  return formatDeviceId(publicKey)
+}
+
+/**
+ * Formats 32 bytes in the device ID form: base32 (52 characters), a Luhn mod 32 check character
+ * after each 13, shown as 8 groups of 7. Syncthing formats SHA-256(certificate) this way.
+ */
+export function formatDeviceId (bytes: Uint8Array): DeviceId {
+  if (bytes.length !== keyLength) throw new WeftError('INVALID_ARGUMENT', `a device ID holds ${keyLength} bytes, got ${bytes.length}`)
+  const b32 = base32Encode(bytes)
   let withChecks = ''
   for (let i = 0; i < 4; i++) {
     const group = b32.slice(i * groupLength, (i + 1) * groupLength)
