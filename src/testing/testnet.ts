@@ -90,7 +90,7 @@ export class TestDaemon {
     await Promise.race([exited, waitFor(`${this.name}'s API`, async () => {
       const status = await this.cli(['status', '--json'])
       return status.code === 0
-    }, 30_000, 100)])
+    }, 90_000, 100)])
   }
 
   /** Stops the daemon with SIGTERM and waits for it to exit; returns its exit code. */
