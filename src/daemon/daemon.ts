@@ -17,7 +17,7 @@ import { SyncService } from '../features/sync/service.js'
 import { ReachService } from '../features/reach/service.js'
 import { weftVersion } from '../version.js'
 import { WeftError } from '../core/errors.js'
-import { loadConfig, parseEndpoint } from './config.js'
+import { dhtRole, loadConfig, parseEndpoint } from './config.js'
 import type { Config } from './config.js'
 import { homePaths } from './home.js'
 import type { HomePaths } from './home.js'
@@ -34,6 +34,8 @@ export interface DaemonOptions {
    * `WEFT_TEST_FAULTS` environment variable (comma-separated) when not given. Never set in use.
    */
   faults?: ReadonlySet<string>
+  /** Serve as a relay whatever the config says (`weft daemon --relay`). */
+  relay?: boolean
 }
 
 /** The faults a daemon can be told to inject (see {@link DaemonOptions.faults}). */
@@ -54,7 +56,7 @@ export class Daemon {
   #startedAt = 0
   #release?: () => Promise<void>
 
-  private constructor (paths: HomePaths, config: Config, key: DeviceKey, log: Logger, faults: ReadonlySet<string>) {
+  private constructor (paths: HomePaths, config: Config, key: DeviceKey, log: Logger, faults: ReadonlySet<string>, relay: boolean) {
     this.paths = paths
     this.config = config
     this.key = key
@@ -65,6 +67,11 @@ export class Daemon {
       announce: config.p2p.announce,
       mdns: { enabled: config.p2p.mdns, intervalMs: config.p2p.mdnsIntervalMs },
       agentVersion: `weft/${weftVersion}`,
+      relay: relay ? config.p2p.relay : undefined,
+      relays: config.p2p.relays,
+      bootstrap: config.p2p.bootstrap,
+      dht: dhtRole(config.p2p, relay),
+      holePunching: config.p2p.holePunching,
       logger: log.child({ component: 'mesh' })
     })
     this.networks = new NetworkService({
@@ -104,7 +111,7 @@ export class Daemon {
       if (!(knownFaults as readonly string[]).includes(fault)) throw new WeftError('CONFIG_INVALID', `unknown fault ${JSON.stringify(fault)} in WEFT_TEST_FAULTS (known: ${knownFaults.join(', ')})`)
       log.warn({ fault }, 'TEST FAULT INJECTION ENABLED: this daemon misbehaves on purpose')
     }
-    return new Daemon(paths, config, key, log, faults)
+    return new Daemon(paths, config, key, log, faults, options.relay === true || config.p2p.relay.enabled)
   }
 
   /** Starts everything; on failure, what started is stopped again. */
