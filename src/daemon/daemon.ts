@@ -15,6 +15,7 @@ import { NetworkStore } from '../network/store.js'
 import { Perf } from '../features/perf.js'
 import { SyncService } from '../features/sync/service.js'
 import { ReachService } from '../features/reach/service.js'
+import { Doctor } from '../features/doctor.js'
 import { weftVersion } from '../version.js'
 import { WeftError } from '../core/errors.js'
 import { dhtRole, loadConfig, parseEndpoint } from './config.js'
@@ -52,6 +53,7 @@ export class Daemon {
   readonly perf: Perf
   readonly sync: SyncService
   readonly reach: ReachService
+  readonly doctor: Doctor
   readonly api: ApiServer
   #startedAt = 0
   #release?: () => Promise<void>
@@ -93,8 +95,9 @@ export class Daemon {
       dns: config.reach.dns === null ? null : parseEndpoint(config.reach.dns),
       socks: config.reach.socks === null ? null : parseEndpoint(config.reach.socks)
     })
+    this.doctor = new Doctor(this.mesh, this.networks, relay)
     this.api = new ApiServer({ host: config.api.host, port: config.api.port, paths, logger: log.child({ component: 'api' }) })
-    this.api.attach({ status: () => this.status(), networks: this.networks, perf: this.perf, sync: this.sync, reach: this.reach })
+    this.api.attach({ status: () => this.status(), networks: this.networks, perf: this.perf, sync: this.sync, reach: this.reach, doctor: this.doctor })
   }
 
   /** Loads key and config from `home`; NOT_INITIALIZED or CONFIG_INVALID when they are missing or bad. */

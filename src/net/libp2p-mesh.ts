@@ -37,6 +37,7 @@ import type { RelayServerOptions } from './relay/server.js'
 import { BoundedMemoryDatastore, KadRecordStore, dhtInit } from './dht/store.js'
 import { pathRank } from './addresses.js'
 import { BootstrapKeeper } from './bootstrap.js'
+import { InterfaceWatcher, checkConnection, pingConnection } from './roaming.js'
 
 /** Options of {@link Libp2pMesh}. */
 export interface Libp2pMeshOptions {
@@ -87,6 +88,7 @@ export class Libp2pMesh implements Mesh {
   #bootstrap?: BootstrapKeeper
   #dht?: KadRecordStore
   #sweeper?: NodeJS.Timeout
+  #interfaces?: InterfaceWatcher
   #internals?: NodeInternals
   #announced = ''
 
@@ -206,13 +208,17 @@ export class Libp2pMesh implements Mesh {
       // A fellow that serves as a relay may have connected: reserve on it too.
       if (!isRelayed(evt.detail)) setTimeout(() => { this.#relays?.poke() }, 500).unref()
       else this.#pathChanged(evt.detail.remotePeer)
+      this.#pruneStale(evt.detail)
     })
+    this.#interfaces = new InterfaceWatcher((change) => { this.#onInterfacesChanged(change) })
+    this.#interfaces.start()
     this.#sweeper = setInterval(() => { this.#sweepRelayed() }, sweepMs)
     this.#sweeper.unref()
   }
 
   async stop (): Promise<void> {
     clearInterval(this.#sweeper)
+    this.#interfaces?.stop()
     this.#relays?.stop()
     this.#puncher?.stop()
     this.#bootstrap?.stop()
@@ -222,6 +228,10 @@ export class Libp2pMesh implements Mesh {
 
   get dht (): RecordStore | undefined {
     return this.#dht
+  }
+
+  gateChanged (): void {
+    this.#relays?.retrySoon()
   }
 
   relays (): RelayStatus[] {
@@ -275,6 +285,37 @@ export class Libp2pMesh implements Mesh {
   #pathChanged (peer: PeerId): void {
     const device = tryDeviceIdOf(peer)
     if (device !== undefined && this.link(device).path !== 'relay') this.#pathUpgraded(device)
+  }
+
+  /**
+   * This device moved (an interface address went away): its connections ran over the old
+   * network and die only after minutes of TCP retries, so close them and reconnect now.
+   */
+  #onInterfacesChanged (change: { added: string[], removed: string[] }): void {
+    this.#log.info(change, 'network interfaces changed')
+    this.#confirmInterfaceAddresses()
+    if (change.removed.length > 0) {
+      for (const connection of this.#node?.getConnections() ?? []) {
+        if (!isLoopbackAddress(connection.remoteAddr.toString())) void connection.close().catch(() => { connection.abort(new Error('interface gone')) })
+      }
+    }
+    this.#relays?.poke()
+    this.#addressesMaybeChanged()
+  }
+
+  /**
+   * A peer connected again while older connections to it are open: if it moved, those are
+   * dead (nothing tells us), so ping over each and close the ones that do not answer.
+   */
+  #pruneStale (fresh: Connection): void {
+    const older = this.#node?.getConnections(fresh.remotePeer).filter((c) => c.id !== fresh.id && c.status === 'open') ?? []
+    for (const connection of older) {
+      void checkConnection(connection, 3000).then((alive) => {
+        if (alive) return
+        this.#log.info({ peer: tryDeviceIdOf(connection.remotePeer), address: connection.remoteAddr.toString() }, 'closing a connection the peer left behind')
+        connection.abort(new Error('peer no longer answers on this connection'))
+      })
+    }
   }
 
   /** Closes relayed connections that carry no stream once a direct one to the same peer is open. */
@@ -367,15 +408,15 @@ export class Libp2pMesh implements Mesh {
     return { deviceId: device, online: connections.length > 0, path, addresses, rttMs: this.#rtt.get(device), ...(relay === undefined ? {} : { relay }) }
   }
 
+  /** Pings over the connection new streams would use (a relayed one included). */
   async ping (device: DeviceId, options: AbortOptions = {}): Promise<number> {
-    const node = this.#requireNode()
-    try {
-      const rtt = await node.services.ping.ping(peerIdOf(device), { signal: options.signal })
-      this.#rtt.set(device, rtt)
-      return rtt
-    } catch (err) {
-      throw new WeftError('PEER_UNREACHABLE', `ping to ${device} failed: ${(err as Error).message}`, { cause: err })
-    }
+    const connection = this.#bestConnection(device)
+    if (connection === undefined) throw new WeftError('PEER_UNREACHABLE', `ping to ${device} failed: not connected`)
+    const rtt = await pingConnection(connection, AbortSignal.any([AbortSignal.timeout(10_000), ...(options.signal === undefined ? [] : [options.signal])]))
+    if (rtt === undefined) throw new WeftError('PEER_UNREACHABLE', `ping to ${device} failed: no answer`)
+    const rounded = Math.round(rtt * 10) / 10
+    this.#rtt.set(device, rounded)
+    return rounded
   }
 
   /** Addresses the peer store holds for `device` (learned from identify, mDNS or invites). */

@@ -139,6 +139,8 @@ export interface Mesh extends Startable {
   ping: (device: DeviceId, options?: AbortOptions) => Promise<number>
   /** Installs the gate consulted for every connection. */
   setGate: (gate: ConnectionGate) => void
+  /** The gate's answers may have changed (membership did): retry what it made fail, e.g. relay reservations. */
+  gateChanged: () => void
   /** Relays this device knows and its reservations on them. */
   relays: () => RelayStatus[]
   /** Asks observers (relays) how our NAT maps ports and whether we are reachable from outside. */

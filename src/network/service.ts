@@ -195,6 +195,7 @@ export class NetworkService implements Startable, ConnectionGate {
     this.events.emit('network:changed', { networkId: record.id })
     if (record.removedAt !== undefined) this.events.emit('network:removed', { networkId: record.id })
     if (options.enforceGate !== false) this.enforceGate()
+    this.mesh.gateChanged()
     // A device admitted while already connected (it redeemed an invite) is online from now on.
     for (const device of this.fellowDevices()) {
       if (!this.#onlineFellows.has(device) && this.mesh.link(device).online) this.#markOnline(device)

@@ -122,6 +122,9 @@ export class MemoryMesh implements Mesh {
     this.#gate = gate
   }
 
+  /** Nothing to retry in memory. */
+  gateChanged (): void {}
+
   /** The in-memory mesh has no relays. */
   relays (): RelayStatus[] {
     return []

@@ -59,13 +59,13 @@ export async function answerObserver (protocol: string, socket: net.Socket, sign
   }
 }
 
-/** True when a weft (libp2p TLS) listener answers multistream-select at host:port. */
+/** True when a multistream-select listener (weft's, or any libp2p TCP one) answers at host:port. */
 async function probeWeftListener (host: string, port: number, signal: AbortSignal): Promise<boolean> {
   let socket: net.Socket | undefined
   try {
     socket = await connect({ host, port }, signal)
-    await selectProtocol(socket, TLS_PROTOCOL, signal)
-    return true
+    socket.write(Buffer.concat([encodeMessage('/multistream/1.0.0'), encodeMessage(TLS_PROTOCOL)]))
+    return await readMessage(socket, signal) === '/multistream/1.0.0'
   } catch {
     return false
   } finally {

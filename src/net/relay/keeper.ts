@@ -65,7 +65,7 @@ export class RelayKeeper {
     for (const address of options.configured) {
       const ma = multiaddr(address)
       const id = ma.getComponents().findLast((c) => c.name === 'p2p')?.value
-      const device = id === undefined ? undefined : tryDeviceIdOf(peerIdFromString(id))
+      const device = id === undefined ? undefined : deviceOfPeerId(id)
       if (id === undefined || device === undefined) {
         options.log.warn({ relay: address }, 'relay address without a weft device ID (/p2p/...); ignored')
         continue
@@ -96,6 +96,14 @@ export class RelayKeeper {
       if (entry.state === 'reserved' || this.#inflight.has(id) || !this.#backoff.due(id, now)) continue
       void this.#reserve(id, entry)
     }
+  }
+
+  /** Retries relays that refused us or could not be reached, without waiting out their backoff. */
+  retrySoon (): void {
+    for (const [id, entry] of this.#relays) {
+      if (entry.state !== 'reserved') this.#backoff.reset(id)
+    }
+    setTimeout(() => { this.poke() }, 200).unref()
   }
 
   /** Every known relay and our reservation on it. */
@@ -190,6 +198,14 @@ export class RelayKeeper {
     this.#o.onAddressesChanged()
     // A member relay that went away is found again when it reconnects.
     if (entry.source === 'member') this.#relays.delete(id)
+  }
+}
+
+function deviceOfPeerId (id: string): DeviceId | undefined {
+  try {
+    return tryDeviceIdOf(peerIdFromString(id))
+  } catch {
+    return undefined
   }
 }
 
