@@ -27,17 +27,12 @@ import { nativeTlsTcp } from './native-tls/index.js'
 import { noise } from '@chainsafe/libp2p-noise'
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import type { NetCheck, PunchStats, RecordStore, RelayStatus } from './types.js'
-import { nodeInternals } from './internals.js'
-import type { NodeInternals } from './internals.js'
-import { RelayKeeper, isRelayed } from './relay/keeper.js'
-import { HolePuncher } from './punch/puncher.js'
-import { netCheck } from './netcheck.js'
 import { relayServerInit } from './relay/server.js'
 import type { RelayServerOptions } from './relay/server.js'
-import { BoundedMemoryDatastore, KadRecordStore, dhtInit } from './dht/store.js'
+import { BoundedMemoryDatastore, dhtInit } from './dht/store.js'
+import { Connectivity } from './connectivity.js'
+import { pingConnection } from './roaming.js'
 import { pathRank } from './addresses.js'
-import { BootstrapKeeper } from './bootstrap.js'
-import { InterfaceWatcher, checkConnection, pingConnection } from './roaming.js'
 
 /** Options of {@link Libp2pMesh}. */
 export interface Libp2pMeshOptions {
@@ -68,9 +63,6 @@ interface Services extends Record<string, unknown> {
   ping: Ping
 }
 
-/** How often relayed connections that a direct one made redundant are checked for idleness. */
-const sweepMs = 5000
-
 /** Service tag of weft's mDNS announcements, so weft devices find each other and not every libp2p node. */
 export const mdnsServiceTag = '_weft._udp.local'
 
@@ -83,13 +75,7 @@ export class Libp2pMesh implements Mesh {
   #node?: Libp2p<Services>
   #gate: ConnectionGate = { allowConnection: () => true, isFellow: () => false, shareNetwork: () => false }
   #deviceId?: DeviceId
-  #relays?: RelayKeeper
-  #puncher?: HolePuncher
-  #bootstrap?: BootstrapKeeper
-  #dht?: KadRecordStore
-  #sweeper?: NodeJS.Timeout
-  #interfaces?: InterfaceWatcher
-  #internals?: NodeInternals
+  #connectivity?: Connectivity
   #announced = ''
 
   constructor (options: Libp2pMeshOptions) {
@@ -185,88 +171,47 @@ export class Libp2pMesh implements Mesh {
       this.events.emit('peer:discovered', { deviceId: device, addresses: evt.detail.multiaddrs.map(String) })
     })
     this.#node.addEventListener('self:peer:update', () => { this.#addressesMaybeChanged() })
-    await this.#startConnectivity(this.#node)
+    this.#connectivity = new Connectivity({
+      node: this.#node,
+      self: this.#deviceId,
+      relays: this.#options.relays,
+      bootstrap: this.#options.bootstrap,
+      holePunching: this.#options.holePunching,
+      gate: () => this.#gate,
+      path: (device) => this.link(device).path,
+      onAddressesChanged: () => { this.#addressesMaybeChanged() },
+      onPathUpgraded: (device) => { this.#pathUpgraded(device) },
+      log: this.#log
+    })
+    await this.#connectivity.start()
     this.#log.info({ deviceId: this.#deviceId, addresses: this.listenAddresses() }, 'mesh started')
   }
 
-  /** Relay reservations, hole punching, bootstrap peers, the DHT, and the relayed-connection sweeper. */
-  async #startConnectivity (node: Libp2p<Services>): Promise<void> {
-    const internals = nodeInternals(node)
-    this.#internals = internals
-    this.#confirmInterfaceAddresses()
-    this.#relays = new RelayKeeper({ node, internals, configured: this.#options.relays, isFellow: (d) => this.#gate.isFellow(d), onAddressesChanged: () => { this.#addressesMaybeChanged() }, log: this.#log.child({ part: 'relays' }) })
-    this.#relays.start()
-    if (this.#options.holePunching) {
-      this.#puncher = new HolePuncher({ node, internals, self: this.deviceId, allowed: (d) => this.#gate.isFellow(d), onDirect: (d) => { this.#pathUpgraded(d) }, log: this.#log.child({ part: 'punch' }) })
-      await this.#puncher.start()
-    }
-    const dht = (node.services as Record<string, unknown>).dht
-    if (dht !== undefined) this.#dht = new KadRecordStore(dht as ConstructorParameters<typeof KadRecordStore>[0])
-    this.#bootstrap = new BootstrapKeeper(node, this.#options.bootstrap, this.#log.child({ part: 'bootstrap' }))
-    this.#bootstrap.start()
-    node.addEventListener('connection:open', (evt) => {
-      // A fellow that serves as a relay may have connected: reserve on it too.
-      if (!isRelayed(evt.detail)) setTimeout(() => { this.#relays?.poke() }, 500).unref()
-      else this.#pathChanged(evt.detail.remotePeer)
-      this.#pruneStale(evt.detail)
-    })
-    this.#interfaces = new InterfaceWatcher((change) => { this.#onInterfacesChanged(change) })
-    this.#interfaces.start()
-    this.#sweeper = setInterval(() => { this.#sweepRelayed() }, sweepMs)
-    this.#sweeper.unref()
-  }
-
   async stop (): Promise<void> {
-    clearInterval(this.#sweeper)
-    this.#interfaces?.stop()
-    this.#relays?.stop()
-    this.#puncher?.stop()
-    this.#bootstrap?.stop()
+    this.#connectivity?.stop()
     await this.#node?.stop()
     this.#node = undefined
   }
 
   get dht (): RecordStore | undefined {
-    return this.#dht
+    return this.#connectivity?.dht
   }
 
   gateChanged (): void {
-    this.#relays?.retrySoon()
+    this.#connectivity?.gateChanged()
   }
 
   relays (): RelayStatus[] {
-    return this.#relays?.status() ?? []
+    return this.#connectivity?.relays() ?? []
   }
 
   punchStats (): PunchStats {
-    return this.#puncher?.stats() ?? { attempts: 0, successes: 0 }
+    return this.#connectivity?.punchStats() ?? { attempts: 0, successes: 0 }
   }
 
-  /** Asks relays and bootstrap nodes (address observers) how our NAT behaves. */
   async netCheck (options: AbortOptions = {}): Promise<NetCheck> {
-    const node = this.#requireNode()
-    const observers = new Map<string, { host: string, port: number }>()
-    const candidates = [...this.#options.relays, ...this.#options.bootstrap, ...node.getConnections().filter((c) => !isRelayed(c) && this.#relays?.reservedRelays().includes(deviceIdOf(c.remotePeer)) === true).map((c) => c.remoteAddr.toString())]
-    for (const address of candidates) {
-      const match = /^\/ip4\/([^/]+)\/tcp\/(\d+)/.exec(address)
-      if (match !== null) observers.set(`${match[1]}:${match[2]}`, { host: match[1] ?? '', port: Number(match[2]) })
-    }
-    const tcpPort = node.getMultiaddrs().map((ma) => /\/tcp\/(\d+)/.exec(ma.toString())?.[1]).find((p) => p !== undefined)
-    // Prefer observers on different hosts: two ports of one host tell nothing about mapping.
-    const ordered = [...observers.values()].sort((a, b) => a.host.localeCompare(b.host))
-    const distinct = ordered.filter((o, i) => ordered.findIndex((x) => x.host === o.host) === i)
-    return await netCheck([...distinct, ...ordered.filter((o) => !distinct.includes(o))], tcpPort === undefined ? undefined : Number(tcpPort), options)
-  }
-
-  /**
-   * libp2p announces a public address only once something (AutoNAT) verified it; ours are the
-   * addresses of our own interfaces, which we announce as they are (a device on a public IP
-   * is reachable there unless a firewall says otherwise, which `weft doctor` checks).
-   */
-  #confirmInterfaceAddresses (): void {
-    for (const address of this.#internals?.addressManager.getAddressesWithMetadata() ?? []) {
-      if (address.type === 'transport' && !address.verified) this.#internals?.addressManager.confirmObservedAddr(address.multiaddr, { type: 'transport', ttl: 7 * 24 * 3600_000 })
-    }
+    if (this.#connectivity === undefined) throw new WeftError('INTERNAL', 'mesh not started')
+    return await this.#connectivity.netCheck(options)
   }
 
   #addressesMaybeChanged (): void {
@@ -282,51 +227,6 @@ export class Libp2pMesh implements Mesh {
     if (path !== undefined) this.events.emit('peer:path', { deviceId: device, path })
   }
 
-  #pathChanged (peer: PeerId): void {
-    const device = tryDeviceIdOf(peer)
-    if (device !== undefined && this.link(device).path !== 'relay') this.#pathUpgraded(device)
-  }
-
-  /**
-   * This device moved (an interface address went away): its connections ran over the old
-   * network and die only after minutes of TCP retries, so close them and reconnect now.
-   */
-  #onInterfacesChanged (change: { added: string[], removed: string[] }): void {
-    this.#log.info(change, 'network interfaces changed')
-    this.#confirmInterfaceAddresses()
-    if (change.removed.length > 0) {
-      for (const connection of this.#node?.getConnections() ?? []) {
-        if (!isLoopbackAddress(connection.remoteAddr.toString())) void connection.close().catch(() => { connection.abort(new Error('interface gone')) })
-      }
-    }
-    this.#relays?.poke()
-    this.#addressesMaybeChanged()
-  }
-
-  /**
-   * A peer connected again while older connections to it are open: if it moved, those are
-   * dead (nothing tells us), so ping over each and close the ones that do not answer.
-   */
-  #pruneStale (fresh: Connection): void {
-    const older = this.#node?.getConnections(fresh.remotePeer).filter((c) => c.id !== fresh.id && c.status === 'open') ?? []
-    for (const connection of older) {
-      void checkConnection(connection, 3000).then((alive) => {
-        if (alive) return
-        this.#log.info({ peer: tryDeviceIdOf(connection.remotePeer), address: connection.remoteAddr.toString() }, 'closing a connection the peer left behind')
-        connection.abort(new Error('peer no longer answers on this connection'))
-      })
-    }
-  }
-
-  /** Closes relayed connections that carry no stream once a direct one to the same peer is open. */
-  #sweepRelayed (): void {
-    for (const connection of this.#node?.getConnections() ?? []) {
-      if (!isRelayed(connection) || connection.streams.length > 0) continue
-      const direct = this.#node?.getConnections(connection.remotePeer).some((c) => c.status === 'open' && !isRelayed(c)) === true
-      if (direct) void connection.close().catch(() => {})
-    }
-  }
-
   #onPeer (event: 'peer:connect' | 'peer:disconnect', peer: PeerId): void {
     const device = tryDeviceIdOf(peer)
     if (device !== undefined) this.events.emit(event, device)
@@ -340,7 +240,7 @@ export class Libp2pMesh implements Mesh {
   listenAddresses (): string[] {
     const node = this.#node
     if (node === undefined) return []
-    const all = [...node.getMultiaddrs().map((ma) => ma.decapsulateCode(421).toString()).filter(isShareableAddress), ...this.#relays?.circuitAddresses() ?? []]
+    const all = [...node.getMultiaddrs().map((ma) => ma.decapsulateCode(421).toString()).filter(isShareableAddress), ...this.#connectivity?.circuitAddresses() ?? []]
     // Loopback reaches another device only when both run on this machine with nothing else.
     const outward = all.filter((a) => !isLoopbackAddress(a))
     return outward.length > 0 ? outward : all

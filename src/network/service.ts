@@ -409,6 +409,8 @@ export class NetworkService implements Startable, ConnectionGate {
   }
 
   #markOnline (device: DeviceId): void {
+    const link = this.mesh.link(device)
+    this.log.info({ device, path: link.path, relay: link.relay }, 'member online')
     this.#onlineFellows.add(device)
     this.#lastSeen.set(device, Date.now())
     this.events.emit('member:online', { deviceId: device })
