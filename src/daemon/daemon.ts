@@ -10,6 +10,7 @@ import type { Logger } from '../core/log.js'
 import { startAll, stopAll } from '../core/lifecycle.js'
 import type { Startable } from '../core/lifecycle.js'
 import { Libp2pMesh } from '../net/libp2p-mesh.js'
+import { peerIdOf } from '../net/peer-ids.js'
 import { NetworkService } from '../network/service.js'
 import { NetworkStore } from '../network/store.js'
 import { Perf } from '../features/perf.js'
@@ -151,6 +152,7 @@ export class Daemon {
   status (): StatusView {
     return {
       deviceId: this.key.deviceId,
+      peerId: peerIdOf(this.key.deviceId).toString(),
       name: this.config.deviceName,
       version: weftVersion,
       api: this.api.url,

@@ -12,6 +12,8 @@ import type { Doctor } from '../../features/doctor.js'
 /** `GET /api/v1/status`. */
 export interface StatusView {
   deviceId: DeviceId
+  /** The same identity as a libp2p peer ID (for /p2p/ addresses in --relays and --bootstrap). */
+  peerId: string
   name: string
   version: string
   api: string
