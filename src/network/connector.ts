@@ -82,7 +82,7 @@ export class Connector {
         // What we knew failed: ask the DHT where the member is now.
         const published = (await this.#discovery.lookup(device)).filter((a) => !addresses.includes(a))
         if (published.length === 0) throw err
-        this.#svc.log.debug({ device, addresses: published }, 'found member addresses in the DHT')
+        this.#svc.log.info({ device, addresses: published }, 'found member addresses in the DHT')
         await this.#svc.mesh.connect(device, published, { signal: AbortSignal.timeout(dialTimeoutMs) })
       }
       this.#backoff.reset(device)

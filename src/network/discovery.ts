@@ -109,7 +109,7 @@ export class DhtDiscovery {
     const now = Date.now()
     const epoch = epochOf(now)
     const self = this.#svc.key.deviceId
-    const addresses = this.#svc.mesh.listenAddresses().filter((a) => !/^\/ip[46]\/(127\.|::1\/)/.test(a))
+    const addresses = this.#svc.mesh.listenAddresses()
     for (const record of this.#svc.activeNetworks()) {
       const payload = sealAddresses(record.secret, record.id, epoch, self, this.#svc.key.sign, addresses, now)
       try {

@@ -8,6 +8,7 @@
  */
 import { MemoryDatastore } from 'datastore-core/memory'
 import type { Key } from 'interface-datastore'
+import { passthroughMapper } from '@libp2p/kad-dht'
 import type { KadDHTInit, SingleKadDHT } from '@libp2p/kad-dht'
 import type { AbortOptions } from '../../core/lifecycle.js'
 import { keyFromSeed } from '../../identity/device-key.js'
@@ -25,7 +26,9 @@ export function dhtInit (mode: 'client' | 'server'): KadDHTInit {
     validators: { [recordNamespace]: (key, value) => { decodeRecord(key, value) } },
     selectors: { [recordNamespace]: selectNewest },
     // Provider records are not used; keep the background work small.
-    reprovide: { interval: 24 * 3600_000 }
+    reprovide: { interval: 24 * 3600_000 },
+    // libp2p's default drops peers with private addresses; a weft DHT may live on a LAN.
+    peerInfoMapper: passthroughMapper
   }
 }
 

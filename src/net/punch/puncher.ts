@@ -13,7 +13,8 @@
  *    connection joins libp2p like any other, with a `direct` path.
  *
  * A failed punch (a symmetric NAT maps the port differently for the peer) leaves the relayed
- * connection as it was and is retried later with backoff.
+ * connection as it was and is retried later with backoff (5 s doubling to 10 min; reset by
+ * every new relayed connection, since a restart or a move changes the odds).
  */
 import type { Connection, Libp2p, Stream } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -34,7 +35,7 @@ import { freeLocalPort, simultaneousOpen } from './simultaneous-open.js'
 export const punchProtocol = '/weft/punch/1.0.0'
 
 const exchangeTimeoutMs = 10_000
-const connectWindowMs = 6000
+const connectWindowMs = 10_000
 const maxCandidates = 4
 
 /** Options of {@link HolePuncher}. */
@@ -55,9 +56,14 @@ type PunchMessage = { t: 'connect', addrs: string[] } | { t: 'sync' } | { t: 'fa
 export class HolePuncher {
   readonly #o: HolePuncherOptions
   readonly #inflight = new Set<DeviceId>()
-  readonly #backoff = new Backoff<DeviceId>({ initialMs: 15_000, maxMs: 600_000 })
+  readonly #backoff = new Backoff<DeviceId>({ initialMs: 5000, maxMs: 600_000 })
   readonly #stats: PunchStats = { attempts: 0, successes: 0 }
-  readonly #onOpen = (evt: CustomEvent<Connection>): void => { this.#consider(evt.detail) }
+  readonly #onOpen = (evt: CustomEvent<Connection>): void => {
+    // A new relayed connection (a restart, a move) is a new chance: forget earlier failures.
+    const device = tryDeviceIdOf(evt.detail.remotePeer)
+    if (device !== undefined && isRelayed(evt.detail)) this.#backoff.reset(device)
+    this.#consider(evt.detail)
+  }
   #timer?: NodeJS.Timeout
 
   constructor (options: HolePuncherOptions) {
