@@ -5,7 +5,7 @@
 import type { JSX } from 'preact'
 import { useState } from 'preact/hooks'
 import { api } from '../api'
-import { ago, rtt, shortId } from '../format'
+import { ago, plural, rtt, shortId } from '../format'
 import { QrCode } from '../qr'
 import type { Invite, Member, NetworkSummary } from '../types'
 import { CopyButton, ErrorNote, useAction, useConfirm } from '../ui'
@@ -84,7 +84,7 @@ function NetworkCard ({ net, members, onChange }: { net: NetworkSummary, members
   return (
     <section class="card" aria-labelledby={`net-${net.id}`} data-network={net.name}>
       <h2 id={`net-${net.id}`}>{net.name} <span class="tag">{net.role}</span></h2>
-      <p class="muted">{net.online} of {net.members - 1} other members online</p>
+      <p class="muted">{net.members <= 1 ? 'No other members yet: make an invite.' : `${net.online} of ${plural(net.members - 1, 'other member')} online`}</p>
       <div class="scroll">
         <table>
           <caption class="sr-only">Members of {net.name}</caption>

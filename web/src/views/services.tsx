@@ -83,7 +83,7 @@ function Remote ({ services, status }: { services: Services, status: Status }): 
                 <tr key={`${s.device}-${s.name}`} data-remote={s.name}>
                   <th scope="row">{s.name}{s.udp && <span class="tag">UDP</span>}</th>
                   <td>{s.deviceName} <span class="muted">({s.networkName})</span></td>
-                  <td><span class={`dot ${s.online ? 'on' : 'off'}`}>{s.online ? 'reachable' : 'member offline'}</span></td>
+                  <td><span class={`dot ${s.online ? 'on' : 'off'}`}>{s.online ? 'member online' : 'member offline'}</span></td>
                   <td>{s.address === null ? <span class="muted">none (use SOCKS5 or weft forward)</span> : <><code>{s.address}</code> <CopyButton text={s.address} label={`Copy address of ${s.name}`} /></>}</td>
                   <td>
                     {status.dns !== null && <div><code>{s.name}.svc.{s.networkName}.weft</code> <span class="muted">(DNS at {status.dns})</span></div>}
