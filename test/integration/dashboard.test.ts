@@ -32,12 +32,13 @@ describe('dashboard in Chromium', { skip: missing }, () => {
   let context: BrowserContext
   let alpha: TestDaemon
   let beta: TestDaemon
+  let gamma: TestDaemon
   let dir: string
   const pages: Page[] = []
 
   before(async () => {
-    [net, browser] = await Promise.all([startTestnet(2, { names: ['alpha', 'beta'] }), launchBrowser()])
-    ;[alpha, beta] = net.daemons as [TestDaemon, TestDaemon]
+    [net, browser] = await Promise.all([startTestnet(3, { names: ['alpha', 'beta', 'gamma'] }), launchBrowser()])
+    ;[alpha, beta, gamma] = net.daemons as [TestDaemon, TestDaemon, TestDaemon]
     // One browser profile for both dashboards: the two sessions must not clobber each other.
     context = await browser.newContext()
     dir = await mkdtemp(join(tmpdir(), 'weft-dashboard-'))
@@ -200,6 +201,19 @@ fetch(${JSON.stringify(url)} + '/api/v1/networks', { method: 'POST', credentials
       await picture.locator(`g.link[data-from="${self}"][data-to="${other}"][data-path="lan"]`).waitFor({ timeout: 30_000 })
       assert.match(await page.locator(`li[data-link="${other}"]`).innerText(), new RegExp(`${self} ↔ ${other}: LAN, RTT`))
     }
+  })
+
+  it('draws the links between other members from the tables they share', async () => {
+    const a = pages[0] as Page
+    const { code } = await alpha.json<{ code: string }>(['net', 'invite', 'home'])
+    await gamma.json(['net', 'join', code])
+    const picture = a.getByTestId('mesh')
+    await picture.locator('g[data-node="gamma"]').waitFor({ timeout: 30_000 })
+    // beta and gamma met through alpha's network: alpha draws their link from beta's or gamma's table.
+    await picture.locator('g.link.peer[data-pair="beta|gamma"][data-path="lan"]').waitFor({ timeout: 60_000 })
+    assert.match(await a.locator('li[data-pair="beta|gamma"]').innerText(), /beta ↔ gamma: LAN, RTT/)
+    const links = await beta.json<Array<{ name: string, online: boolean }>>(['peers'])
+    assert.equal(links.find((p) => p.name === 'gamma')?.online, true, 'the daemons agree that beta and gamma are linked')
   })
 
   it('carries on through a daemon restart without a reload', async () => {

@@ -105,3 +105,10 @@ export interface Services { exposed: Exposed[], remote: RemoteService[] }
 
 /** GET /doctor (being added by the NAT traversal work; read defensively). */
 export type Doctor = Record<string, unknown>
+
+/** GET /networks/:net/links: every live link members report within the network. */
+export interface MeshLinks {
+  network: string
+  edges: Array<{ from: string, to: string, path: PathKind, rttMs: number | null }>
+  unanswered: string[]
+}

@@ -1,13 +1,15 @@
 /**
- * A picture of a network's mesh: this device in the middle, every member around it, and a line
- * for each link this device has, drawn by path kind (LAN, direct, relayed) with its RTT. It
- * follows the event stream and the periodic refresh, so it changes as links do. The same links
- * are listed in words below the picture for screen readers.
+ * A picture of a network's mesh: this device in the middle, every member around it, a line for
+ * each link this device has, drawn by path kind (LAN, direct, relayed) with its RTT, and thinner
+ * lines for the links between other members, from the link tables they share
+ * (`GET /networks/:net/links`). It follows the event stream and refreshes every few seconds, so
+ * it changes as links do. The same links are listed in words below the picture.
  */
 import type { JSX } from 'preact'
-import { useState } from 'preact/hooks'
+import { useEffect, useState } from 'preact/hooks'
+import { api } from '../api'
 import { rtt, shortId } from '../format'
-import type { Member, NetworkSummary } from '../types'
+import type { Member, MeshLinks, NetworkSummary, PathKind } from '../types'
 
 const width = 640
 const height = 420
@@ -17,17 +19,19 @@ const kinds: Array<{ kind: string, words: string }> = [
 
 interface Placed { member: Member, x: number, y: number }
 
+/** Every member on one circle, this device at the bottom: links are chords, none hidden behind a node. */
 function place (members: Member[]): { self: Placed | undefined, others: Placed[] } {
   const selfMember = members.find((m) => m.self)
   const rest = members.filter((m) => !m.self)
+  const all = selfMember === undefined ? rest : [selfMember, ...rest]
   const cx = width / 2
   const cy = height / 2
   const radius = Math.min(width, height) / 2 - 60
-  const others = rest.map((member, i) => {
-    const angle = -Math.PI / 2 + (2 * Math.PI * i) / Math.max(rest.length, 1)
+  const placed = all.map((member, i) => {
+    const angle = Math.PI / 2 + (2 * Math.PI * i) / Math.max(all.length, 1)
     return { member, x: cx + radius * Math.cos(angle), y: cy + radius * Math.sin(angle) }
   })
-  return { self: selfMember === undefined ? undefined : { member: selfMember, x: cx, y: cy }, others }
+  return selfMember === undefined ? { self: undefined, others: placed } : { self: placed[0], others: placed.slice(1) }
 }
 
 function linkKind (m: Member): string {
@@ -44,17 +48,56 @@ function Node ({ p, self }: { p: Placed, self: boolean }): JSX.Element {
   return (
     <g class={`node ${self ? 'self' : p.member.online ? 'on' : 'off'}`} data-node={p.member.name} transform={`translate(${p.x.toFixed(1)} ${p.y.toFixed(1)})`}>
       <circle r={self ? 30 : 24} />
-      <text class="name" y={self ? 48 : 42} text-anchor="middle">{p.member.name}</text>
+      <text class="name" y={p.y > height / 2 ? (self ? 48 : 42) : (self ? -38 : -32)} text-anchor="middle">{p.member.name}</text>
       <text class="id" y={4} text-anchor="middle">{shortId(p.member.deviceId).slice(0, 4)}</text>
     </g>
   )
 }
 
+interface PeerEdge { a: Placed, b: Placed, path: PathKind, rttMs: number | null }
+
+/** Links between members other than this device, once per pair. */
+function peerEdges (links: MeshLinks | null, others: Placed[]): PeerEdge[] {
+  const byId = new Map(others.map((p) => [p.member.deviceId, p]))
+  const seen = new Map<string, PeerEdge>()
+  for (const e of links?.edges ?? []) {
+    const from = byId.get(e.from)
+    const to = byId.get(e.to)
+    if (from === undefined || to === undefined) continue
+    const [a, b] = from.member.name <= to.member.name ? [from, to] : [to, from]
+    const key = `${a.member.deviceId}|${b.member.deviceId}`
+    if (!seen.has(key)) seen.set(key, { a, b, path: e.path, rttMs: e.rttMs })
+  }
+  return [...seen.values()]
+}
+
+function useLinks (net: NetworkSummary, members: Member[]): MeshLinks | null {
+  const [links, setLinks] = useState<MeshLinks | null>(null)
+  const onlineKey = members.filter((m) => m.online).map((m) => m.deviceId).sort().join()
+  useEffect(() => {
+    let live = true
+    const load = (): void => { api<MeshLinks>('GET', `/networks/${encodeURIComponent(net.id)}/links`).then((l) => { if (live) setLinks(l) }, () => { if (live) setLinks(null) }) }
+    load()
+    const timer = window.setInterval(load, 5000)
+    return () => { live = false; window.clearInterval(timer) }
+  }, [net.id, onlineKey])
+  return links
+}
+
 function Picture ({ net, members }: { net: NetworkSummary, members: Member[] }): JSX.Element {
   const { self, others } = place(members)
+  const links = useLinks(net, members)
+  const between = peerEdges(links, others)
+  const silent = (links?.unanswered ?? []).map((id) => members.find((m) => m.deviceId === id)?.name ?? shortId(id))
   return (
     <figure class="mesh" aria-labelledby={`mesh-cap-${net.id}`}>
       <svg viewBox={`0 0 ${width} ${height}`} role="img" aria-label={`Mesh of ${net.name}: ${others.length + 1} members`} data-testid="mesh">
+        {between.map((e) => (
+          <g key={`${e.a.member.deviceId}-${e.b.member.deviceId}`} class={`link peer ${e.path}`} data-pair={`${e.a.member.name}|${e.b.member.name}`} data-path={e.path}>
+            <line x1={e.a.x} y1={e.a.y} x2={e.b.x} y2={e.b.y} />
+            <text x={(e.a.x + e.b.x) / 2} y={(e.a.y + e.b.y) / 2 + 14} text-anchor="middle">{rtt(e.rttMs)}</text>
+          </g>
+        ))}
         {self !== undefined && others.map((o) => (
           <g key={o.member.deviceId} class={`link ${linkKind(o.member)}`} data-from={self.member.name} data-to={o.member.name} data-path={linkKind(o.member)}>
             <line x1={self.x} y1={self.y} x2={o.x} y2={o.y} />
@@ -70,8 +113,9 @@ function Picture ({ net, members }: { net: NetworkSummary, members: Member[] }):
         </ul>
         <ul class="links" aria-label={`Links of ${self?.member.name ?? 'this device'}`}>
           {others.map((o) => <li key={o.member.deviceId} data-link={o.member.name}>{self?.member.name ?? 'this device'} ↔ {o.member.name}: {linkWords(o.member)}</li>)}
+          {between.map((e) => <li key={`${e.a.member.deviceId}-${e.b.member.deviceId}`} data-pair={`${e.a.member.name}|${e.b.member.name}`}>{e.a.member.name} ↔ {e.b.member.name}: {kinds.find((k) => k.kind === e.path)?.words ?? e.path}, RTT {rtt(e.rttMs)}</li>)}
         </ul>
-        <p class="muted">Lines show this device's own links. Links between other members are not shared by the daemons yet.</p>
+        <p class="muted">Thin lines are links between other members, from the tables they share with members.{silent.length > 0 && ` No table from ${silent.join(', ')}.`}</p>
       </figcaption>
     </figure>
   )
