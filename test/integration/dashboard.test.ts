@@ -135,14 +135,34 @@ fetch(${JSON.stringify(url)} + '/api/v1/networks', { method: 'POST', credentials
     assert.equal(names.includes('forged') || names.includes('forg=ed'), false)
   })
 
+  it('shows this device: name, ID with copy and QR code, and the reachability summary or "not available"', async () => {
+    const a = pages[0] ?? await signedInPage(context, alpha)
+    await goTo(a, 'device')
+    assert.equal(await a.getByTestId('device-name').innerText(), 'alpha')
+    assert.equal(await a.getByTestId('device-id').innerText(), alpha.deviceId)
+    await a.getByRole('button', { name: 'Copy device ID' }).waitFor()
+    await a.getByRole('button', { name: 'QR code' }).click()
+    await a.getByRole('img', { name: `QR code of device ID ${alpha.deviceId}` }).waitFor()
+    // Before the doctor route lands the view says so; after, it shows the report.
+    const { url, token } = await alpha.apiAccess()
+    const doctor = await fetch(`${url}/api/v1/doctor`, { headers: { authorization: `Bearer ${token}` } })
+    await a.locator(`[data-doctor="${doctor.status === 404 ? 'absent' : 'ready'}"]`).waitFor({ timeout: 60_000 })
+    if (doctor.status === 404) assert.match(await a.locator('[data-doctor]').innerText(), /Not available/)
+  })
+
   it('makes an invite in one dashboard, accepts it in the other, and both show the other online', async () => {
     const a = pages[0] ?? await signedInPage(context, alpha)
     await goTo(a, 'networks')
     const b = await signedInPage(context, beta, 'networks')
     pages.push(b)
-    await a.locator('input[name="network-name"]').fill('home')
-    await a.getByRole('button', { name: 'Create', exact: true }).click()
-    await confirmDialog(a, 'Create')
+    // By keyboard: type the name, Enter submits, the dialog takes focus (Cancel first), Tab, Enter.
+    await a.locator('input[name="network-name"]').focus()
+    await a.keyboard.type('home')
+    await a.keyboard.press('Enter')
+    await a.locator('dialog[open]').waitFor()
+    assert.equal(await a.evaluate('document.activeElement.textContent'), 'Cancel')
+    await a.keyboard.press('Tab')
+    await a.keyboard.press('Enter')
     const card = a.locator('section[data-network="home"]')
     await card.waitFor()
     await card.getByRole('button', { name: 'Make invite' }).click()
@@ -151,6 +171,13 @@ fetch(${JSON.stringify(url)} + '/api/v1/networks', { method: 'POST', credentials
     assert.match(code, /^weft1/)
     await card.getByRole('img', { name: 'QR code of the invite to home' }).waitFor()
 
+    // A mistyped code is refused with the daemon's clear message, and nothing is joined.
+    const typo = code.slice(0, 20) + (code[20] === 'a' ? 'b' : 'a') + code.slice(21)
+    await b.locator('#join-code').fill(typo)
+    await b.getByRole('button', { name: 'Join', exact: true }).click()
+    await confirmDialog(b, 'Join')
+    await b.locator('form[aria-labelledby="join-title"] [role="alert"]').filter({ hasText: /invite/i }).waitFor()
+    assert.deepEqual(await networkNames(beta), [])
     await b.locator('#join-code').fill(code)
     await b.getByRole('button', { name: 'Join', exact: true }).click()
     await confirmDialog(b, 'Join')
@@ -189,6 +216,36 @@ fetch(${JSON.stringify(url)} + '/api/v1/networks', { method: 'POST', credentials
     assert.match(await synced.innerText(), /Up to date/)
     await a.locator('section[data-folder="docs"][data-state="in-sync"][data-local-files="3"]').waitFor({ timeout: 60_000 })
     for (const [name, text] of Object.entries(files)) assert.equal(await readFile(join(dirB, name), 'utf8'), text)
+    const folder = b.locator('section[data-folder="docs"]')
+    await folder.getByRole('button', { name: 'Pause' }).click()
+    await b.locator('section[data-folder="docs"][data-state="paused"]').waitFor()
+    assert.equal((await beta.json<{ state: string }>(['folder', 'status', 'docs'])).state, 'paused')
+    await folder.getByRole('button', { name: 'Resume' }).click()
+    await b.locator('section[data-folder="docs"][data-state="in-sync"]').waitFor({ timeout: 60_000 })
+  })
+
+  it('exposes a service in one dashboard and shows the other where to reach it', async () => {
+    const [a, b] = pages as [Page, Page]
+    const web: Server = createServer((_req, res) => { res.end('served through weft\n') })
+    await new Promise<void>((resolve) => web.listen(0, '127.0.0.1', resolve))
+    try {
+      const port = (web.address() as AddressInfo).port
+      await goTo(b, 'services')
+      const form = b.locator('form[aria-labelledby="expose-title"]')
+      await form.getByLabel('Name').fill('web')
+      await form.getByLabel('Local TCP port').fill(String(port))
+      await form.getByRole('button', { name: 'Expose' }).click()
+      await confirmDialog(b, 'Expose')
+      await b.locator('tr[data-service="web"]').waitFor()
+      await goTo(a, 'services')
+      const row = a.locator('tr[data-remote="web"]')
+      await row.locator('code', { hasText: /^127\./ }).waitFor({ timeout: 30_000 })
+      const address = await row.locator('code', { hasText: /^127\./ }).first().innerText()
+      // The address the page gives works.
+      assert.equal(await (await fetch(`http://${address}/`)).text(), 'served through weft\n')
+    } finally {
+      web.close()
+    }
   })
 
   it('draws the mesh: both members and the path between them', async () => {
@@ -214,6 +271,20 @@ fetch(${JSON.stringify(url)} + '/api/v1/networks', { method: 'POST', credentials
     assert.match(await a.locator('li[data-pair="beta|gamma"]').innerText(), /beta ↔ gamma: LAN, RTT/)
     const links = await beta.json<Array<{ name: string, online: boolean }>>(['peers'])
     assert.equal(links.find((p) => p.name === 'gamma')?.online, true, 'the daemons agree that beta and gamma are linked')
+  })
+
+  it('removes a member only after confirmation', async () => {
+    const a = pages[0] as Page
+    await goTo(a, 'networks')
+    const row = a.locator('section[data-network="home"] tr[data-member="gamma"]')
+    await row.getByRole('button', { name: 'Remove gamma from home' }).click()
+    await confirmDialog(a, 'Cancel')
+    assert.equal(await row.count(), 1)
+    await row.getByRole('button', { name: 'Remove gamma from home' }).click()
+    await confirmDialog(a, 'Remove')
+    await row.waitFor({ state: 'detached', timeout: 30_000 })
+    const members = await alpha.json<Array<{ name: string }>>(['net', 'members', 'home'])
+    assert.deepEqual(members.map((m) => m.name).sort(), ['alpha', 'beta'])
   })
 
   it('carries on through a daemon restart without a reload', async () => {
