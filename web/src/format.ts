@@ -42,3 +42,11 @@ export function rtt (ms: number | null): string {
   if (ms === null) return '–'
   return ms < 10 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`
 }
+
+/** A path in words: "LAN", "direct", "relayed via NAME". */
+export function pathWords (path: string | null, relay: string | null | undefined, nameOf: (id: string) => string | undefined): string {
+  if (path === null) return '–'
+  if (path === 'lan') return 'LAN'
+  if (path === 'relay') return relay === null || relay === undefined ? 'relayed' : `relayed via ${nameOf(relay) ?? shortId(relay)}`
+  return path
+}

@@ -41,6 +41,8 @@ export interface Member {
   rttMs: number | null
   lastSeen: number | null
   networks: string[]
+  /** For a relayed path, the relay's device ID (daemons with relays send it). */
+  relay?: string | null
 }
 
 /** POST /networks/:net/invites */

@@ -18,19 +18,48 @@ function scalar (value: unknown): string | null {
   return null
 }
 
-/** The doctor's report in a few lines: its summary if it has one, else its simple fields. */
+const mappingWords: Record<string, string> = {
+  none: 'not behind a NAT',
+  'endpoint-independent': 'a cone NAT (one public port for every destination): hole punching works',
+  'endpoint-dependent': 'a symmetric NAT (a new port per destination): members reach it through relays',
+  unknown: 'unknown (fewer than two observers answered)'
+}
+
+/** Finds `key` in the report or one level down (the report's exact shape is the doctor's). */
+function find (report: Doctor, key: string): unknown {
+  if (key in report) return report[key]
+  for (const value of Object.values(report)) {
+    if (value !== null && typeof value === 'object' && !Array.isArray(value) && key in value) return (value as Record<string, unknown>)[key]
+  }
+  return undefined
+}
+
+/** Plain sentences for the fields we know (NAT mapping, public reachability, relays). */
+function knownLines (report: Doctor): string[] {
+  const lines: string[] = []
+  const mapping = find(report, 'mapping')
+  if (typeof mapping === 'string') lines.push(`NAT: ${mappingWords[mapping] ?? mapping}.`)
+  const reachable = find(report, 'publiclyReachable')
+  if (reachable === true) lines.push('Reachable from the internet: yes.')
+  if (reachable === false) lines.push('Reachable from the internet: no (members come in through relays or hole punching).')
+  const relays = find(report, 'relays')
+  if (Array.isArray(relays)) {
+    const reserved = relays.filter((r) => (r as { state?: unknown }).state === 'reserved').length
+    lines.push(`Relays: reservations on ${reserved} of ${relays.length}.`)
+  }
+  return lines
+}
+
+/** The doctor's report in a few lines: its summary, what we can say plainly, then its simple fields. */
 function DoctorSummary ({ report }: { report: Doctor }): JSX.Element {
   const summary = scalar(report.summary)
   const fields = Object.entries(report).filter(([key, value]) => key !== 'summary' && scalar(value) !== null)
-  const nested = Object.entries(report).filter(([, value]) => value !== null && typeof value === 'object' && !Array.isArray(value))
   return (
     <div>
       {summary !== null && <p>{summary}</p>}
+      {knownLines(report).map((line) => <p key={line}>{line}</p>)}
       <dl class="facts">
         {fields.map(([key, value]) => <div key={key}><dt>{key}</dt><dd>{scalar(value)}</dd></div>)}
-        {nested.map(([key, value]) => (
-          <div key={key}><dt>{key}</dt><dd>{Object.entries(value as Record<string, unknown>).filter(([, v]) => scalar(v) !== null).map(([k, v]) => `${k}: ${scalar(v) ?? ''}`).join(', ') || '…'}</dd></div>
-        ))}
       </dl>
     </div>
   )

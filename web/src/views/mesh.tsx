@@ -8,7 +8,7 @@
 import type { JSX } from 'preact'
 import { useEffect, useState } from 'preact/hooks'
 import { api } from '../api'
-import { rtt, shortId } from '../format'
+import { pathWords, rtt, shortId } from '../format'
 import type { Member, MeshLinks, NetworkSummary, PathKind } from '../types'
 
 const width = 640
@@ -38,10 +38,8 @@ function linkKind (m: Member): string {
   return m.online && m.path !== null ? m.path : 'offline'
 }
 
-function linkWords (m: Member): string {
-  const kind = linkKind(m)
-  const words = kinds.find((k) => k.kind === kind)?.words ?? kind
-  return m.online ? `${words}, RTT ${rtt(m.rttMs)}` : 'offline'
+function linkWords (m: Member, nameOf: (id: string) => string | undefined): string {
+  return m.online ? `${pathWords(m.path, m.relay, nameOf)}, RTT ${rtt(m.rttMs)}` : 'offline'
 }
 
 function Node ({ p, self }: { p: Placed, self: boolean }): JSX.Element {
@@ -88,6 +86,7 @@ function Picture ({ net, members }: { net: NetworkSummary, members: Member[] }):
   const { self, others } = place(members)
   const links = useLinks(net, members)
   const between = peerEdges(links, others)
+  const nameOf = (id: string): string | undefined => members.find((m) => m.deviceId === id)?.name
   const silent = (links?.unanswered ?? []).map((id) => members.find((m) => m.deviceId === id)?.name ?? shortId(id))
   return (
     <figure class="mesh" aria-labelledby={`mesh-cap-${net.id}`}>
@@ -101,7 +100,7 @@ function Picture ({ net, members }: { net: NetworkSummary, members: Member[] }):
         {self !== undefined && others.map((o) => (
           <g key={o.member.deviceId} class={`link ${linkKind(o.member)}`} data-from={self.member.name} data-to={o.member.name} data-path={linkKind(o.member)}>
             <line x1={self.x} y1={self.y} x2={o.x} y2={o.y} />
-            <text x={(self.x + o.x) / 2} y={(self.y + o.y) / 2 - 6} text-anchor="middle">{linkWords(o.member)}</text>
+            <text x={(self.x + o.x) / 2} y={(self.y + o.y) / 2 - 6} text-anchor="middle">{linkWords(o.member, nameOf)}</text>
           </g>
         ))}
         {others.map((o) => <Node key={o.member.deviceId} p={o} self={false} />)}
@@ -112,7 +111,7 @@ function Picture ({ net, members }: { net: NetworkSummary, members: Member[] }):
           {kinds.map((k) => <li key={k.kind}><span class={`swatch ${k.kind}`} aria-hidden="true" />{k.words}</li>)}
         </ul>
         <ul class="links" aria-label={`Links of ${self?.member.name ?? 'this device'}`}>
-          {others.map((o) => <li key={o.member.deviceId} data-link={o.member.name}>{self?.member.name ?? 'this device'} ↔ {o.member.name}: {linkWords(o.member)}</li>)}
+          {others.map((o) => <li key={o.member.deviceId} data-link={o.member.name}>{self?.member.name ?? 'this device'} ↔ {o.member.name}: {linkWords(o.member, nameOf)}</li>)}
           {between.map((e) => <li key={`${e.a.member.deviceId}-${e.b.member.deviceId}`} data-pair={`${e.a.member.name}|${e.b.member.name}`}>{e.a.member.name} ↔ {e.b.member.name}: {kinds.find((k) => k.kind === e.path)?.words ?? e.path}, RTT {rtt(e.rttMs)}</li>)}
         </ul>
         <p class="muted">Thin lines are links between other members, from the tables they share with members.{silent.length > 0 && ` No table from ${silent.join(', ')}.`}</p>

@@ -5,14 +5,12 @@
 import type { JSX } from 'preact'
 import { useState } from 'preact/hooks'
 import { api } from '../api'
-import { ago, plural, rtt, shortId } from '../format'
+import { ago, pathWords, plural, rtt, shortId } from '../format'
 import { QrCode } from '../qr'
 import type { Invite, Member, NetworkSummary } from '../types'
 import { CopyButton, ErrorNote, useAction, useConfirm } from '../ui'
 
-const pathWords: Record<string, string> = { lan: 'LAN', direct: 'direct', relay: 'relayed' }
-
-function MemberRow ({ net, member, canRemove, onChange }: { net: NetworkSummary, member: Member, canRemove: boolean, onChange: () => void }): JSX.Element {
+function MemberRow ({ net, member, canRemove, onChange, nameOf }: { net: NetworkSummary, member: Member, canRemove: boolean, onChange: () => void, nameOf: (id: string) => string | undefined }): JSX.Element {
   const confirm = useConfirm()
   const action = useAction()
   const remove = async (): Promise<void> => {
@@ -24,7 +22,7 @@ function MemberRow ({ net, member, canRemove, onChange }: { net: NetworkSummary,
       <th scope="row">{member.name}{member.self && <span class="tag">this device</span>}{member.role === 'admin' && <span class="tag">admin</span>}</th>
       <td><code title={member.deviceId}>{shortId(member.deviceId)}</code></td>
       <td>{member.self ? '–' : <span class={`dot ${member.online ? 'on' : 'off'}`}>{member.online ? 'online' : 'offline'}</span>}</td>
-      <td>{member.path === null ? '–' : pathWords[member.path] ?? member.path}</td>
+      <td>{pathWords(member.path, member.relay, nameOf)}</td>
       <td>{member.self ? '–' : rtt(member.rttMs)}</td>
       <td>{member.self ? '–' : member.online ? 'now' : ago(member.lastSeen)}</td>
       <td>
@@ -89,7 +87,7 @@ function NetworkCard ({ net, members, onChange }: { net: NetworkSummary, members
         <table>
           <caption class="sr-only">Members of {net.name}</caption>
           <thead><tr><th scope="col">Member</th><th scope="col">Device</th><th scope="col">Status</th><th scope="col">Path</th><th scope="col">RTT</th><th scope="col">Last seen</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
-          <tbody>{members.map((m) => <MemberRow key={m.deviceId} net={net} member={m} canRemove={isAdmin} onChange={onChange} />)}</tbody>
+          <tbody>{members.map((m) => <MemberRow key={m.deviceId} net={net} member={m} canRemove={isAdmin} onChange={onChange} nameOf={(id) => members.find((x) => x.deviceId === id)?.name} />)}</tbody>
         </table>
       </div>
       {isAdmin && <InviteMaker net={net} />}
