@@ -10,7 +10,7 @@ import { strict as assert } from 'node:assert'
 import { createServer } from 'node:http'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
@@ -35,12 +35,18 @@ describe('dashboard in Chromium', { skip: missing }, () => {
   let gamma: TestDaemon
   let dir: string
   const pages: Page[] = []
+  /** CSP violations and uncaught script errors on any dashboard page. */
+  const problems: string[] = []
 
   before(async () => {
     [net, browser] = await Promise.all([startTestnet(3, { names: ['alpha', 'beta', 'gamma'] }), launchBrowser()])
     ;[alpha, beta, gamma] = net.daemons as [TestDaemon, TestDaemon, TestDaemon]
     // One browser profile for both dashboards: the two sessions must not clobber each other.
     context = await browser.newContext()
+    context.on('page', (page) => {
+      page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) problems.push(`${page.url()}: ${m.text()}`) })
+      page.on('pageerror', (err) => { problems.push(`${page.url()}: ${err.message}`) })
+    })
     dir = await mkdtemp(join(tmpdir(), 'weft-dashboard-'))
   })
   after(async () => {
@@ -224,6 +230,22 @@ fetch(${JSON.stringify(url)} + '/api/v1/networks', { method: 'POST', credentials
     await b.locator('section[data-folder="docs"][data-state="in-sync"]').waitFor({ timeout: 60_000 })
   })
 
+  it('shows a conflict with both versions', async () => {
+    const b = pages[1] as Page
+    const dirA = join(dir, 'a')
+    const dirB = join(dir, 'b')
+    await Promise.all([alpha.json(['folder', 'pause', 'docs']), beta.json(['folder', 'pause', 'docs'])])
+    await writeFile(join(dirA, 'one.txt'), 'changed on alpha\n')
+    await writeFile(join(dirB, 'one.txt'), 'changed on beta, later\n')
+    await Promise.all([alpha.json(['folder', 'resume', 'docs']), beta.json(['folder', 'resume', 'docs'])])
+    await Promise.all([alpha.json(['folder', 'rescan', 'docs']), beta.json(['folder', 'rescan', 'docs'])])
+    const conflicts = b.locator('section[data-folder="docs"] [data-conflicts]')
+    await conflicts.locator('li', { hasText: /one\.txt and one\.sync-conflict-\d{8}-\d{6}-[A-Z0-9]{7}\.txt/ }).waitFor({ timeout: 60_000 })
+    const onDisk = (await readdir(dirB)).filter((name) => name.startsWith('one.sync-conflict-'))
+    assert.equal(onDisk.length, 1)
+    assert.match(await conflicts.innerText(), new RegExp(onDisk[0]!.replace(/\./g, '\\.')))
+  })
+
   it('exposes a service in one dashboard and shows the other where to reach it', async () => {
     const [a, b] = pages as [Page, Page]
     const web: Server = createServer((_req, res) => { res.end('served through weft\n') })
@@ -305,5 +327,10 @@ fetch(${JSON.stringify(url)} + '/api/v1/networks', { method: 'POST', credentials
     await alpha.json(['net', 'create', 'after-restart'])
     await a.locator('section[data-network="after-restart"]').waitFor({ timeout: 30_000 })
     assert.equal(await a.evaluate('window.survivor'), 42, 'the page was not reloaded')
+  })
+
+  it('ran every page under its CSP without a violation or a script error', () => {
+    assert.ok(pages.length >= 2)
+    assert.deepEqual(problems, [])
   })
 })

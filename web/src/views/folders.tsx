@@ -59,7 +59,7 @@ function Conflicts ({ f }: { f: Folder }): JSX.Element | null {
   }, [f.id, f.local.files, f.global.files])
   if (list.length === 0) return null
   return (
-    <div>
+    <div data-conflicts={list.length}>
       <h3>Conflicts ({list.length})</h3>
       <p class="muted">Both versions are kept: the winner under the file's name, the other as a conflict copy. Keep the one you want and delete the other.</p>
       <ul>{list.map((c) => <li key={c.name}><code>{originalOf(c.name)}</code> and <code>{c.name}</code> ({bytes(c.size)}, {new Date(c.modified).toLocaleString()})</li>)}</ul>
