@@ -53,7 +53,7 @@ export function App (): JSX.Element {
   const { data } = daemon
   return (
     <ConfirmProvider>
-      <a class="skip" href="#main">Skip to content</a>
+      <a class="skip" href="#main" onClick={(e) => { e.preventDefault(); document.getElementById('main')?.focus() }}>Skip to content</a>
       <header class="top">
         <h1>weft <span class="muted">{data?.status.name ?? ''}</span></h1>
         <p class={`stream ${daemon.stream}`} role="status" aria-live="polite" data-stream={daemon.stream}>{streamWords[daemon.stream]}</p>

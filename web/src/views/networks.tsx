@@ -110,7 +110,7 @@ function CreateForm ({ onChange }: { onChange: () => void }): JSX.Element {
     <form class="card" onSubmit={(e) => { void submit(e) }} aria-labelledby="create-title">
       <h2 id="create-title">Create a network</h2>
       <div class="row">
-        <label>Name <input name="network-name" required maxLength={64} pattern="[^\s/]+" title="no spaces or slashes" value={name} onInput={(e) => { setName(e.currentTarget.value) }} /></label>
+        <label>Name <input name="network-name" required maxLength={64} pattern="[^\s\/]+" title="no spaces or slashes" value={name} onInput={(e) => { setName(e.currentTarget.value) }} /></label>
         <button type="submit" class="primary" disabled={action.busy}>Create</button>
       </div>
       <ErrorNote error={action.error} />
