@@ -78,6 +78,13 @@ describe('dashboard in Chromium', { skip: missing }, () => {
       await second.getByRole('alert').filter({ hasText: 'already used' }).waitFor()
       assert.equal((await second.content()).includes(alpha.deviceId), false)
       await second.context().close()
+      // The link the daemon printed when it started (npm start, weft daemon) signs in too.
+      const banner = new RegExp(`dashboard  (${url.replace(/\./g, '\\.')}/#login=[A-Za-z0-9_-]+) `).exec(alpha.output)?.[1]
+      assert.ok(banner !== undefined, `the start banner has a login link:\n${alpha.output}`)
+      const third = await (await browser.newContext()).newPage()
+      await third.goto(banner)
+      assert.equal(await third.getByTestId('device-id').innerText(), alpha.deviceId)
+      await third.context().close()
     } finally {
       await stranger.close()
     }
