@@ -120,6 +120,9 @@ describe('dashboard in Chromium', { skip: missing }, () => {
     assert.equal(await post({ cookie: jar, 'x-weft-session': secret }), 403, 'no Origin')
     assert.equal(await post({ cookie: jar, 'x-weft-session': secret, origin: 'http://127.0.0.1:1' }), 403, 'foreign Origin')
     assert.equal(await post({ cookie: jar, 'x-weft-session': secret, origin: url, 'sec-fetch-site': 'cross-site' }), 403, 'cross-site fetch')
+    // A session cannot mint further login links; only the token holder (weft open) can.
+    const mint = await fetch(`${url}/api/v1/session/links`, { method: 'POST', headers: { cookie: jar, 'x-weft-session': secret, origin: url } })
+    assert.equal(mint.status, 403)
     // The CLI's bearer path is unchanged.
     assert.equal(await post({ authorization: `Bearer ${token}` }, {}), 400)
 
