@@ -14,6 +14,7 @@ import { registerReachCommands } from './commands/reach.js'
 import { registerPipeCommand } from './commands/pipe.js'
 import { registerSendCommands } from './commands/send.js'
 import { registerSyncthingCommands } from './commands/syncthing.js'
+import { registerDoctorCommand } from './commands/doctor.js'
 import { registerOpenCommand } from './commands/open.js'
 
 /** Builds the program (exported for tests). */
@@ -34,6 +35,7 @@ export function buildProgram (): Command {
   registerPipeCommand(program)
   registerSendCommands(program)
   registerSyncthingCommands(program)
+  registerDoctorCommand(program)
   registerOpenCommand(program)
   for (const command of program.commands) {
     command.exitOverride()

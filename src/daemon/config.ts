@@ -23,6 +23,19 @@ export const defaultSocksPort = 7555
 /** `HOST:PORT` on loopback (the reach servers never listen elsewhere), or null for off. */
 const loopbackEndpoint = z.string().regex(/^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\]):\d{1,5}$/, 'a loopback HOST:PORT (127.x.y.z:PORT or [::1]:PORT)').nullable()
 
+/** A multiaddr naming a peer: `/ip4/HOST/tcp/PORT/p2p/DEVICE_ID` (or /dns4, /ip6). */
+const peerAddress = z.string().regex(/^\/(ip4|ip6|dns4|dns6|dns)\/[^/]+\/tcp\/\d+\/p2p\/[1-9A-HJ-NP-Za-km-z]+$/, 'a peer address like /ip4/HOST/tcp/PORT/p2p/PEER_ID')
+
+/** Limits of the relay this daemon serves when `enabled` (see src/net/relay/server.ts). */
+const relaySchema = z.object({
+  enabled: z.boolean().default(false),
+  maxReservations: z.number().int().min(1).max(10_000).default(128),
+  maxCircuitsPerPeer: z.number().int().min(1).max(1024).default(16),
+  maxCircuitBytes: z.number().int().min(65_536).default(1024 * 1024 * 1024),
+  maxCircuitSeconds: z.number().int().min(10).max(86_400).default(3600)
+}).strict()
+const relayDefaults = { enabled: false, maxReservations: 128, maxCircuitsPerPeer: 16, maxCircuitBytes: 1024 * 1024 * 1024, maxCircuitSeconds: 3600 }
+
 const deviceName = z.string().trim().min(1).max(64).regex(/^[^\s/]+$/, 'no spaces or slashes')
 
 /** Schema of config.json. */
@@ -38,9 +51,17 @@ export const configSchema = z.object({
     announce: z.array(z.string().startsWith('/')).default([]),
     mdns: z.boolean().default(true),
     mdnsIntervalMs: z.number().int().min(1000).max(3_600_000).default(10_000),
-    /** Public bootstrap peers: none by default, so weft contacts no public node unless asked. */
-    bootstrap: z.array(z.string().startsWith('/')).default([])
-  }).strict().default({ listen: defaultListen, announce: [], mdns: true, mdnsIntervalMs: 10_000, bootstrap: [] }),
+    /** Bootstrap peers (DHT entry points): none by default, so weft contacts no public node unless asked. */
+    bootstrap: z.array(peerAddress).default([]),
+    /** Relays to hold reservations on, besides members that serve as relays. */
+    relays: z.array(peerAddress).default([]),
+    /** Serve as a relay for the members of this device's networks. */
+    relay: relaySchema.default(relayDefaults),
+    /** DHT role: auto is server when serving as a relay, client when bootstrap peers or relays are configured, else off. */
+    dht: z.enum(['auto', 'server', 'client', 'off']).default('auto'),
+    /** Upgrade relayed connections to direct ones by hole punching. */
+    holePunching: z.boolean().default(true)
+  }).strict().default({ listen: defaultListen, announce: [], mdns: true, mdnsIntervalMs: 10_000, bootstrap: [], relays: [], relay: relayDefaults, dht: 'auto', holePunching: true }),
   reach: z.object({
     /** DNS server for DEVICE.NET.weft and NAME.svc.NET.weft. */
     dns: loopbackEndpoint.default(`127.0.0.1:${defaultDnsPort}`),
@@ -90,6 +111,13 @@ export async function loadConfig (path: string): Promise<Config> {
 /** Writes the config atomically (0600). */
 export async function saveConfig (path: string, config: Config): Promise<void> {
   await writeFileAtomic(path, JSON.stringify(config, null, 2) + '\n')
+}
+
+/** The DHT role `auto` stands for, given the rest of the config. */
+export function dhtRole (p2p: Config['p2p'], relay: boolean): 'server' | 'client' | 'off' {
+  if (p2p.dht !== 'auto') return p2p.dht
+  if (relay) return 'server'
+  return p2p.bootstrap.length > 0 || p2p.relays.length > 0 ? 'client' : 'off'
 }
 
 /** Splits a validated `HOST:PORT` endpoint (brackets removed from IPv6 hosts). */

@@ -10,15 +10,17 @@ import type { Logger } from '../core/log.js'
 import { startAll, stopAll } from '../core/lifecycle.js'
 import type { Startable } from '../core/lifecycle.js'
 import { Libp2pMesh } from '../net/libp2p-mesh.js'
+import { peerIdOf } from '../net/peer-ids.js'
 import { NetworkService } from '../network/service.js'
 import { NetworkStore } from '../network/store.js'
 import { Perf } from '../features/perf.js'
 import { SyncService } from '../features/sync/service.js'
 import { ReachService } from '../features/reach/service.js'
+import { Doctor } from '../features/doctor.js'
 import { LinkTables } from '../features/links.js'
 import { weftVersion } from '../version.js'
 import { WeftError } from '../core/errors.js'
-import { loadConfig, parseEndpoint } from './config.js'
+import { dhtRole, loadConfig, parseEndpoint } from './config.js'
 import type { Config } from './config.js'
 import { homePaths } from './home.js'
 import type { HomePaths } from './home.js'
@@ -35,6 +37,8 @@ export interface DaemonOptions {
    * `WEFT_TEST_FAULTS` environment variable (comma-separated) when not given. Never set in use.
    */
   faults?: ReadonlySet<string>
+  /** Serve as a relay whatever the config says (`weft daemon --relay`). */
+  relay?: boolean
 }
 
 /** The faults a daemon can be told to inject (see {@link DaemonOptions.faults}). */
@@ -51,12 +55,13 @@ export class Daemon {
   readonly perf: Perf
   readonly sync: SyncService
   readonly reach: ReachService
+  readonly doctor: Doctor
   readonly links: LinkTables
   readonly api: ApiServer
   #startedAt = 0
   #release?: () => Promise<void>
 
-  private constructor (paths: HomePaths, config: Config, key: DeviceKey, log: Logger, faults: ReadonlySet<string>) {
+  private constructor (paths: HomePaths, config: Config, key: DeviceKey, log: Logger, faults: ReadonlySet<string>, relay: boolean) {
     this.paths = paths
     this.config = config
     this.key = key
@@ -67,6 +72,11 @@ export class Daemon {
       announce: config.p2p.announce,
       mdns: { enabled: config.p2p.mdns, intervalMs: config.p2p.mdnsIntervalMs },
       agentVersion: `weft/${weftVersion}`,
+      relay: relay ? config.p2p.relay : undefined,
+      relays: config.p2p.relays,
+      bootstrap: config.p2p.bootstrap,
+      dht: dhtRole(config.p2p, relay),
+      holePunching: config.p2p.holePunching,
       logger: log.child({ component: 'mesh' })
     })
     this.networks = new NetworkService({
@@ -88,13 +98,14 @@ export class Daemon {
       dns: config.reach.dns === null ? null : parseEndpoint(config.reach.dns),
       socks: config.reach.socks === null ? null : parseEndpoint(config.reach.socks)
     })
+    this.doctor = new Doctor(this.mesh, this.networks, relay)
     this.links = new LinkTables(this.mesh, {
       resolveNetwork: (ref) => this.networks.resolve(ref).id,
       membersOf: (id) => [...this.networks.state(id)?.members.keys() ?? []],
       isMember: (id, device) => this.networks.isMember(id, device)
     })
     this.api = new ApiServer({ host: config.api.host, port: config.api.port, paths, logger: log.child({ component: 'api' }) })
-    this.api.attach({ status: () => this.status(), networks: this.networks, perf: this.perf, sync: this.sync, reach: this.reach, links: this.links })
+    this.api.attach({ status: () => this.status(), networks: this.networks, perf: this.perf, sync: this.sync, reach: this.reach, doctor: this.doctor, links: this.links })
   }
 
   /** Loads key and config from `home`; NOT_INITIALIZED or CONFIG_INVALID when they are missing or bad. */
@@ -111,7 +122,7 @@ export class Daemon {
       if (!(knownFaults as readonly string[]).includes(fault)) throw new WeftError('CONFIG_INVALID', `unknown fault ${JSON.stringify(fault)} in WEFT_TEST_FAULTS (known: ${knownFaults.join(', ')})`)
       log.warn({ fault }, 'TEST FAULT INJECTION ENABLED: this daemon misbehaves on purpose')
     }
-    return new Daemon(paths, config, key, log, faults)
+    return new Daemon(paths, config, key, log, faults, options.relay === true || config.p2p.relay.enabled)
   }
 
   /** Starts everything; on failure, what started is stopped again. */
@@ -148,6 +159,7 @@ export class Daemon {
   status (): StatusView {
     return {
       deviceId: this.key.deviceId,
+      peerId: peerIdOf(this.key.deviceId).toString(),
       name: this.config.deviceName,
       version: weftVersion,
       api: this.api.url,

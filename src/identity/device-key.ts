@@ -46,6 +46,24 @@ function fromKeyObject (privateKey: KeyObject): DeviceKey {
   }
 }
 
+const pkcs8Ed25519Prefix = Buffer.from('302e020100300506032b657004220420', 'hex')
+
+/** The Ed25519 key pair of a 32-byte seed (device keys, and keys derived for one purpose). */
+export function keyFromSeed (seed: Uint8Array): DeviceKey {
+  if (seed.length !== 32) throw new WeftError('INVALID_ARGUMENT', 'an Ed25519 seed has 32 bytes')
+  return fromKeyObject(createPrivateKey({ key: Buffer.concat([pkcs8Ed25519Prefix, seed]), format: 'der', type: 'pkcs8' }))
+}
+
+/** Verifies an Ed25519 signature by a raw 32-byte public key. Never throws on bad input. */
+export function verifyEd25519 (publicKey: Uint8Array, data: Uint8Array, signature: Uint8Array): boolean {
+  try {
+    const key = createPublicKey({ key: Buffer.concat([spkiEd25519Prefix, publicKey]), format: 'der', type: 'spki' })
+    return verify(null, data, key, signature)
+  } catch {
+    return false
+  }
+}
+
 /** Generates a fresh device key (not stored). */
 export function generateDeviceKey (): DeviceKey {
   return fromKeyObject(generateKeyPairSync('ed25519').privateKey)
@@ -77,9 +95,7 @@ export async function loadDeviceKey (path: string): Promise<DeviceKey> {
 /** Verifies an Ed25519 signature by the device with ID `signer`. Never throws on bad input. */
 export function verifyByDevice (signer: DeviceId | string, data: Uint8Array, signature: Uint8Array): boolean {
   try {
-    const { publicKey } = parseDeviceId(signer)
-    const key = createPublicKey({ key: Buffer.concat([spkiEd25519Prefix, publicKey]), format: 'der', type: 'spki' })
-    return verify(null, data, key, signature)
+    return verifyEd25519(parseDeviceId(signer).publicKey, data, signature)
   } catch {
     return false
   }

@@ -20,6 +20,17 @@ export function pathOfAddress (address: string): PathKind {
   return 'direct'
 }
 
+/** True for loopback addresses (127/8, ::1). */
+export function isLoopbackAddress (address: string): boolean {
+  const host = hostOf(address)
+  return host !== undefined && (host.startsWith('127.') || host === '::1')
+}
+
+/** Preference of paths for new streams: lower is better. */
+export function pathRank (path: PathKind): number {
+  return path === 'lan' ? 0 : path === 'direct' ? 1 : 2
+}
+
 /** True for addresses worth telling other devices about (not unspecified, not circuit-less garbage). */
 export function isShareableAddress (address: string): boolean {
   const host = hostOf(address)

@@ -1,7 +1,7 @@
 /**
- * The mesh on js-libp2p: TCP and WebSockets transports, an encrypted and authenticated
- * channel, a stream multiplexer, identify, ping and (optionally) mDNS discovery. The only
- * module of weft that assembles a libp2p node.
+ * The mesh on js-libp2p: TCP (native TLS) and WebSockets transports, circuit relays (as a
+ * client always, as a relay when configured), hole punching, a stream multiplexer, identify,
+ * ping, optional mDNS and an optional DHT. The only module of weft that assembles a libp2p node.
  */
 import './polyfills.js'
 import { createLibp2p } from 'libp2p'
@@ -20,9 +20,19 @@ import { Emitter } from '../core/emitter.js'
 import { WeftError } from '../core/errors.js'
 import type { ConnectionGate, HandleOptions, Mesh, MeshEvents, MeshStream, PeerLink, StreamHandler } from './types.js'
 import { deviceIdOf, libp2pKeyFromSeed, peerIdOf, tryDeviceIdOf } from './peer-ids.js'
-import { isShareableAddress, pathOfAddress } from './addresses.js'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { isLoopbackAddress, isShareableAddress, pathOfAddress } from './addresses.js'
 import { toMeshStream } from './libp2p-stream.js'
 import { nativeTlsTcp } from './native-tls/index.js'
+import { noise } from '@chainsafe/libp2p-noise'
+import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import type { NetCheck, PunchStats, RecordStore, RelayStatus } from './types.js'
+import { relayServerInit } from './relay/server.js'
+import type { RelayServerOptions } from './relay/server.js'
+import { BoundedMemoryDatastore, dhtInit } from './dht/store.js'
+import { Connectivity } from './connectivity.js'
+import { pingConnection } from './roaming.js'
+import { pathRank } from './addresses.js'
 
 /** Options of {@link Libp2pMesh}. */
 export interface Libp2pMeshOptions {
@@ -36,6 +46,16 @@ export interface Libp2pMeshOptions {
   mdns: { enabled: boolean, intervalMs: number }
   /** Identify agent string, e.g. `weft/0.1.0`. */
   agentVersion: string
+  /** Serve as a relay for fellow members (undefined: not a relay). */
+  relay?: RelayServerOptions
+  /** Relays to hold reservations on (multiaddrs ending in /p2p/ID), besides members that are relays. */
+  relays: string[]
+  /** Bootstrap peers (multiaddrs ending in /p2p/ID): DHT entry points, dialled at start. */
+  bootstrap: string[]
+  /** Take part in the DHT: as a server (public devices), a client, or not at all. */
+  dht: 'server' | 'client' | 'off'
+  /** Upgrade relayed connections by hole punching. */
+  holePunching: boolean
   logger: Logger
 }
 
@@ -53,8 +73,10 @@ export class Libp2pMesh implements Mesh {
   readonly #log: Logger
   readonly #rtt = new Map<DeviceId, number>()
   #node?: Libp2p<Services>
-  #gate: ConnectionGate = { allowConnection: () => true }
+  #gate: ConnectionGate = { allowConnection: () => true, isFellow: () => false, shareNetwork: () => false }
   #deviceId?: DeviceId
+  #connectivity?: Connectivity
+  #announced = ''
 
   constructor (options: Libp2pMeshOptions) {
     this.#options = options
@@ -79,13 +101,22 @@ export class Libp2pMesh implements Mesh {
       peerDiscovery.push(mdns({ serviceTag: mdnsServiceTag, interval: this.#options.mdns.intervalMs }))
     }
     // TCP runs libp2p's TLS handshake in Node's native TLS 1.3 (see native-tls/transport.ts):
-    // about twice the throughput of Noise over TCP here. Other transports use Noise.
-    const transports: NonNullable<Libp2pOptions<Services>['transports']> = [nativeTlsTcp()]
-    const connectionEncrypters: NonNullable<Libp2pOptions<Services>['connectionEncrypters']> = []
+    // about twice the throughput of Noise over TCP here. Relayed connections (and WebSockets)
+    // are encrypted end to end by Noise: a relay sees only ciphertext.
+    const transports: NonNullable<Libp2pOptions<Services>['transports']> = [nativeTlsTcp(), circuitRelayTransport({ reservationCompletionTimeout: 10_000 })]
+    const connectionEncrypters: NonNullable<Libp2pOptions<Services>['connectionEncrypters']> = [noise()]
     if (this.#options.listen.some((a) => /\/wss?(\/|$)/.test(a))) {
-      const [{ webSockets }, { noise }] = await Promise.all([import('@libp2p/websockets'), import('@chainsafe/libp2p-noise')])
+      const { webSockets } = await import('@libp2p/websockets')
       transports.push(webSockets())
-      connectionEncrypters.push(noise())
+    }
+    const services: Libp2pOptions<Services>['services'] = { identify: identify(), ping: ping() }
+    if (this.#options.relay !== undefined) {
+      const { circuitRelayServer } = await import('@libp2p/circuit-relay-v2')
+      services.relay = circuitRelayServer(relayServerInit(this.#options.relay))
+    }
+    if (this.#options.dht !== 'off') {
+      const { kadDHT } = await import('@libp2p/kad-dht')
+      services.dht = kadDHT(dhtInit(this.#options.dht))
     }
     const denyPeer = (peer: PeerId): boolean => {
       const device = tryDeviceIdOf(peer)
@@ -104,14 +135,23 @@ export class Libp2pMesh implements Mesh {
         denyInboundEncryptedConnection: (peer) => denyPeer(peer),
         denyOutboundEncryptedConnection: (peer) => denyPeer(peer),
         // loopback and private addresses are where LAN peers and tests live
-        denyDialMultiaddr: () => false
+        denyDialMultiaddr: () => false,
+        // As a relay: reservations for fellow members only, circuits only between two devices
+        // that share one of our networks.
+        denyInboundRelayReservation: (peer) => {
+          const device = tryDeviceIdOf(peer)
+          return device === undefined || !this.#gate.isFellow(device)
+        },
+        denyOutboundRelayedConnection: (source, destination) => {
+          const [a, b] = [tryDeviceIdOf(source), tryDeviceIdOf(destination)]
+          return a === undefined || b === undefined || !this.#gate.shareNetwork(a, b)
+        }
       },
-      connectionManager: { maxConnections: 512 },
+      connectionManager: { maxConnections: 512, inboundConnectionThreshold: 20, maxIncomingPendingConnections: 32 },
       nodeInfo: { userAgent: this.#options.agentVersion },
-      services: {
-        identify: identify(),
-        ping: ping()
-      }
+      // Capped: records from strangers (DHT, peer store) cannot grow memory without bound.
+      datastore: new BoundedMemoryDatastore(20_000),
+      services
     }
     try {
       this.#node = await createLibp2p(options)
@@ -130,12 +170,61 @@ export class Libp2pMesh implements Mesh {
       if (device === undefined || device === this.#deviceId) return
       this.events.emit('peer:discovered', { deviceId: device, addresses: evt.detail.multiaddrs.map(String) })
     })
+    this.#node.addEventListener('self:peer:update', () => { this.#addressesMaybeChanged() })
+    this.#connectivity = new Connectivity({
+      node: this.#node,
+      self: this.#deviceId,
+      relays: this.#options.relays,
+      bootstrap: this.#options.bootstrap,
+      holePunching: this.#options.holePunching,
+      gate: () => this.#gate,
+      path: (device) => this.link(device).path,
+      onAddressesChanged: () => { this.#addressesMaybeChanged() },
+      onPathUpgraded: (device) => { this.#pathUpgraded(device) },
+      log: this.#log
+    })
+    await this.#connectivity.start()
     this.#log.info({ deviceId: this.#deviceId, addresses: this.listenAddresses() }, 'mesh started')
   }
 
   async stop (): Promise<void> {
+    this.#connectivity?.stop()
     await this.#node?.stop()
     this.#node = undefined
+  }
+
+  get dht (): RecordStore | undefined {
+    return this.#connectivity?.dht
+  }
+
+  gateChanged (): void {
+    this.#connectivity?.gateChanged()
+  }
+
+  relays (): RelayStatus[] {
+    return this.#connectivity?.relays() ?? []
+  }
+
+  punchStats (): PunchStats {
+    return this.#connectivity?.punchStats() ?? { attempts: 0, successes: 0 }
+  }
+
+  async netCheck (options: AbortOptions = {}): Promise<NetCheck> {
+    if (this.#connectivity === undefined) throw new WeftError('INTERNAL', 'mesh not started')
+    return await this.#connectivity.netCheck(options)
+  }
+
+  #addressesMaybeChanged (): void {
+    const addresses = this.listenAddresses()
+    const key = [...addresses].sort().join(' ')
+    if (key === this.#announced) return
+    this.#announced = key
+    this.events.emit('self:addresses', addresses)
+  }
+
+  #pathUpgraded (device: DeviceId): void {
+    const path = this.link(device).path
+    if (path !== undefined) this.events.emit('peer:path', { deviceId: device, path })
   }
 
   #onPeer (event: 'peer:connect' | 'peer:disconnect', peer: PeerId): void {
@@ -151,7 +240,10 @@ export class Libp2pMesh implements Mesh {
   listenAddresses (): string[] {
     const node = this.#node
     if (node === undefined) return []
-    return node.getMultiaddrs().map((ma) => ma.decapsulateCode(421).toString()).filter(isShareableAddress)
+    const all = [...node.getMultiaddrs().map((ma) => ma.decapsulateCode(421).toString()).filter(isShareableAddress), ...this.#connectivity?.circuitAddresses() ?? []]
+    // Loopback reaches another device only when both run on this machine with nothing else.
+    const outward = all.filter((a) => !isLoopbackAddress(a))
+    return outward.length > 0 ? outward : all
   }
 
   async handle (protocol: string, handler: StreamHandler, options: HandleOptions = {}): Promise<void> {
@@ -185,10 +277,11 @@ export class Libp2pMesh implements Mesh {
   }
 
   async openStream (device: DeviceId, protocol: string, options: AbortOptions & { addresses?: string[] } = {}): Promise<MeshStream> {
-    const node = this.#requireNode()
-    if (node.getConnections(peerIdOf(device)).length === 0) await this.connect(device, options.addresses ?? [], options)
+    if (this.#bestConnection(device) === undefined) await this.connect(device, options.addresses ?? [], options)
     try {
-      const stream = await node.dialProtocol(peerIdOf(device), protocol, { signal: options.signal, runOnLimitedConnection: true })
+      const connection = this.#bestConnection(device)
+      if (connection === undefined) throw new Error('no open connection')
+      const stream = await connection.newStream(protocol, { signal: options.signal, runOnLimitedConnection: true })
       return toMeshStream(stream, device)
     } catch (err) {
       throw new WeftError('PEER_UNREACHABLE', `cannot open ${protocol} to ${device}: ${(err as Error).message}`, { cause: err })
@@ -199,23 +292,31 @@ export class Libp2pMesh implements Mesh {
     await this.#node?.hangUp(peerIdOf(device))
   }
 
+  /** The open connection new streams should use: LAN, then direct, then relayed; newest first. */
+  #bestConnection (device: DeviceId): Connection | undefined {
+    const open = this.#node?.getConnections(peerIdOf(device)).filter((c) => c.status === 'open') ?? []
+    return open.sort((a, b) => pathRank(pathOfAddress(a.remoteAddr.toString())) - pathRank(pathOfAddress(b.remoteAddr.toString())) || b.timeline.open - a.timeline.open)[0]
+  }
+
   link (device: DeviceId): PeerLink {
     const connections: Connection[] = this.#node?.getConnections(peerIdOf(device)).filter((c) => c.status === 'open') ?? []
     const addresses = connections.map((c) => c.remoteAddr.decapsulateCode(421).toString())
-    const paths = addresses.map(pathOfAddress)
-    const path = paths.includes('lan') ? 'lan' : paths.includes('direct') ? 'direct' : paths[0]
-    return { deviceId: device, online: connections.length > 0, path, addresses, rttMs: this.#rtt.get(device) }
+    const best = this.#bestConnection(device)
+    const path = best === undefined ? undefined : pathOfAddress(best.remoteAddr.toString())
+    const relayId = path === 'relay' ? /\/p2p\/([^/]+)\/p2p-circuit/.exec(best?.remoteAddr.toString() ?? '')?.[1] : undefined
+    const relay = relayId === undefined ? undefined : tryDeviceIdOf(peerIdFromString(relayId))
+    return { deviceId: device, online: connections.length > 0, path, addresses, rttMs: this.#rtt.get(device), ...(relay === undefined ? {} : { relay }) }
   }
 
+  /** Pings over the connection new streams would use (a relayed one included). */
   async ping (device: DeviceId, options: AbortOptions = {}): Promise<number> {
-    const node = this.#requireNode()
-    try {
-      const rtt = await node.services.ping.ping(peerIdOf(device), { signal: options.signal })
-      this.#rtt.set(device, rtt)
-      return rtt
-    } catch (err) {
-      throw new WeftError('PEER_UNREACHABLE', `ping to ${device} failed: ${(err as Error).message}`, { cause: err })
-    }
+    const connection = this.#bestConnection(device)
+    if (connection === undefined) throw new WeftError('PEER_UNREACHABLE', `ping to ${device} failed: not connected`)
+    const rtt = await pingConnection(connection, AbortSignal.any([AbortSignal.timeout(10_000), ...(options.signal === undefined ? [] : [options.signal])]))
+    if (rtt === undefined) throw new WeftError('PEER_UNREACHABLE', `ping to ${device} failed: no answer`)
+    const rounded = Math.round(rtt * 10) / 10
+    this.#rtt.set(device, rounded)
+    return rounded
   }
 
   /** Addresses the peer store holds for `device` (learned from identify, mDNS or invites). */

@@ -20,6 +20,53 @@ export interface PeerLink {
   addresses: string[]
   /** Last measured round-trip time. */
   rttMs?: number
+  /** For a relayed path: the relay the connection runs through. */
+  relay?: DeviceId
+}
+
+/** A relay this device knows and its reservation there. */
+export interface RelayStatus {
+  deviceId: DeviceId
+  /** Where we know it from: the configuration, or a member that serves as a relay. */
+  source: 'config' | 'member'
+  /** `reserved`: members can reach us through it; `refused`: it said no (see reason). */
+  state: 'reserved' | 'connecting' | 'refused' | 'unreachable'
+  reason?: string
+  /** When the reservation expires (ms since the epoch). */
+  expiresAt?: number
+  /** Our circuit address through it. */
+  address?: string
+}
+
+/** How this device's NAT maps ports, as two observers saw it. */
+export type NatMapping =
+  /** Not behind a NAT: observers see our own address. */
+  | 'none'
+  /** One public port for every destination (cone NAT): hole punching works. */
+  | 'endpoint-independent'
+  /** A different public port per destination (symmetric NAT): only relays reach us. */
+  | 'endpoint-dependent'
+  /** Fewer than two observers answered. */
+  | 'unknown'
+
+/** What `weft doctor` learns of this device's connectivity. */
+export interface NetCheck {
+  mapping: NatMapping
+  /** Public addresses the observers saw (host:port). */
+  observed: string[]
+  /** Whether an observer reached our listener from outside: true, false, or null if none could try. */
+  publiclyReachable: boolean | null
+  /** The observers asked (host:port) and what went wrong with those that failed. */
+  observers: Array<{ address: string, error?: string }>
+}
+
+/** Hole-punch counters since the daemon started. */
+export interface PunchStats {
+  attempts: number
+  successes: number
+  /** Time from start of the last successful punch to the direct connection (ms). */
+  lastMs?: number
+  lastError?: string
 }
 
 /** A bidirectional byte stream to one device for one protocol. */
@@ -52,6 +99,10 @@ export interface HandleOptions {
 export interface ConnectionGate {
   /** False closes (or refuses) every connection with that device. */
   allowConnection: (device: DeviceId) => boolean
+  /** True for devices that share one of our networks (a relay serves only these). */
+  isFellow: (device: DeviceId) => boolean
+  /** True when `a` and `b` are both members of one of our networks (a relay joins only these). */
+  shareNetwork: (a: DeviceId, b: DeviceId) => boolean
 }
 
 /** Events of the mesh. */
@@ -60,6 +111,10 @@ export interface MeshEvents extends Record<string, unknown> {
   'peer:disconnect': DeviceId
   /** A device was found with these addresses (LAN discovery, identify). */
   'peer:discovered': { deviceId: DeviceId, addresses: string[] }
+  /** A better path to a connected device opened (e.g. a hole punch replaced a relay). */
+  'peer:path': { deviceId: DeviceId, path: PathKind }
+  /** This device's own announced addresses changed (relay reservations, new interfaces). */
+  'self:addresses': string[]
 }
 
 /** The device's view of the network of devices it can talk to. */
@@ -84,4 +139,24 @@ export interface Mesh extends Startable {
   ping: (device: DeviceId, options?: AbortOptions) => Promise<number>
   /** Installs the gate consulted for every connection. */
   setGate: (gate: ConnectionGate) => void
+  /** The gate's answers may have changed (membership did): retry what it made fail, e.g. relay reservations. */
+  gateChanged: () => void
+  /** Relays this device knows and its reservations on them. */
+  relays: () => RelayStatus[]
+  /** Asks observers (relays) how our NAT maps ports and whether we are reachable from outside. */
+  netCheck: (options?: AbortOptions) => Promise<NetCheck>
+  /** Hole-punch counters. */
+  punchStats: () => PunchStats
+  /** The DHT, when this device takes part in one. */
+  readonly dht?: RecordStore
+}
+
+/** Self-certifying records in the DHT (see src/net/dht/records.ts). */
+export interface RecordStore {
+  /** Publishes `payload` under the key derived from `seed` (32 bytes), replacing older records of that key. */
+  put: (seed: Uint8Array, payload: Uint8Array, options?: AbortOptions) => Promise<void>
+  /** Finds the newest valid payload published under `seed`'s key, or undefined. */
+  get: (seed: Uint8Array, options?: AbortOptions) => Promise<Uint8Array | undefined>
+  /** Routing-table size and the outcome of the last operations. */
+  health: () => { peers: number, lastPut?: { at: number, ok: boolean, error?: string }, lastGet?: { at: number, ok: boolean, error?: string } }
 }

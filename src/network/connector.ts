@@ -1,11 +1,13 @@
 /**
  * Keeps this device connected to the members of its networks: dials those offline with the
- * addresses it knows (cached on disk, shared by members, found on the LAN), backing off on
- * failure and retrying at once on fresh news; pings connected members for RTT.
+ * addresses it knows (cached on disk, shared by members, found on the LAN) and, when those
+ * fail, the addresses the member published in the DHT; backs off on failure and retries at
+ * once on fresh news; pings connected members for RTT.
  */
 import type { DeviceId } from '../core/ids.js'
-import { Backoff } from './backoff.js'
+import { Backoff } from '../core/backoff.js'
 import type { NetworkService } from './service.js'
+import type { DhtDiscovery } from './discovery.js'
 
 const tickMs = 1000
 const pingEveryMs = 10_000
@@ -14,15 +16,18 @@ const dialTimeoutMs = 10_000
 /** Reconnect loop of a {@link NetworkService}. */
 export class Connector {
   readonly #svc: NetworkService
-  readonly #backoff: Backoff
+  readonly #backoff: Backoff<DeviceId>
   readonly #inflight = new Set<DeviceId>()
   readonly #timers: NodeJS.Timeout[] = []
   #unsubscribe?: () => void
   #running = false
 
-  constructor (svc: NetworkService, options: { initialMs: number, maxMs: number }) {
+  readonly #discovery: DhtDiscovery
+
+  constructor (svc: NetworkService, options: { initialMs: number, maxMs: number }, discovery: DhtDiscovery) {
     this.#svc = svc
     this.#backoff = new Backoff(options)
+    this.#discovery = discovery
   }
 
   start (): void {
@@ -70,11 +75,16 @@ export class Connector {
       const cached = this.#svc.activeNetworks().flatMap((r) => r.addresses[device] ?? [])
       const known = await this.#svc.mesh.knownAddresses(device)
       const addresses = [...new Set([...extra, ...cached, ...known])]
-      if (addresses.length === 0) {
-        this.#backoff.failed(device, Date.now())
-        return
+      try {
+        if (addresses.length === 0) throw new Error('no known address')
+        await this.#svc.mesh.connect(device, addresses, { signal: AbortSignal.timeout(dialTimeoutMs) })
+      } catch (err) {
+        // What we knew failed: ask the DHT where the member is now.
+        const published = (await this.#discovery.lookup(device)).filter((a) => !addresses.includes(a))
+        if (published.length === 0) throw err
+        this.#svc.log.debug({ device, addresses: published }, 'found member addresses in the DHT')
+        await this.#svc.mesh.connect(device, published, { signal: AbortSignal.timeout(dialTimeoutMs) })
       }
-      await this.#svc.mesh.connect(device, addresses, { signal: AbortSignal.timeout(dialTimeoutMs) })
       this.#backoff.reset(device)
     } catch (err) {
       const delay = this.#backoff.failed(device, Date.now())

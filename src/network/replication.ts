@@ -21,6 +21,8 @@ const exchangeTimeoutMs = 15_000
 export interface MergeResult {
   record: NetworkRecord
   newEntries: boolean
+  /** The sender's own addresses changed (it moved, or reserved a relay): worth passing on. */
+  senderMoved: boolean
 }
 
 /** Runs the membership protocol for a {@link NetworkService}. */
@@ -113,6 +115,7 @@ export class Replicator {
     const state = computeMembership(record.id, mergedEntries)
     const mergedAddresses = { ...record.addresses }
     let addressesChanged = false
+    let senderMoved = false
     for (const [device, list] of Object.entries(addresses)) {
       if (device === this.#svc.key.deviceId || state?.members.has(device as DeviceId) !== true) continue
       const previous = mergedAddresses[device] ?? []
@@ -120,10 +123,11 @@ export class Replicator {
       if (next.join() !== previous.join()) {
         mergedAddresses[device] = next
         addressesChanged = true
+        if (device === from) senderMoved = true
       }
     }
     if (fresh.length === 0 && !addressesChanged) return undefined
-    return { record: { ...record, entries: mergedEntries, addresses: mergedAddresses }, newEntries: fresh.length > 0 }
+    return { record: { ...record, entries: mergedEntries, addresses: mergedAddresses }, newEntries: fresh.length > 0, senderMoved }
   }
 }
 

@@ -21,6 +21,7 @@ import { Replicator } from './replication.js'
 import { InviteDesk } from './invites.js'
 import type { InviteRequest } from './invites.js'
 import { Connector } from './connector.js'
+import { DhtDiscovery } from './discovery.js'
 
 /** Events of the networks component. */
 export interface NetworkEvents extends Record<string, unknown> {
@@ -57,6 +58,8 @@ export class NetworkService implements Startable, ConnectionGate {
   readonly #replicator: Replicator
   readonly #invites: InviteDesk
   readonly #connector: Connector
+  readonly #discovery: DhtDiscovery
+  #addressTimer?: NodeJS.Timeout
   readonly #unsubscribe: Array<() => void> = []
   #queue: Promise<unknown> = Promise.resolve()
 
@@ -68,7 +71,8 @@ export class NetworkService implements Startable, ConnectionGate {
     this.#store = options.store
     this.#replicator = new Replicator(this)
     this.#invites = new InviteDesk(this)
-    this.#connector = new Connector(this, options.reconnect ?? { initialMs: 1000, maxMs: 30_000 })
+    this.#discovery = new DhtDiscovery(this)
+    this.#connector = new Connector(this, options.reconnect ?? { initialMs: 1000, maxMs: 30_000 }, this.#discovery)
   }
 
   /** Loads records; must run before the mesh starts (the mesh consults the gate). */
@@ -89,12 +93,16 @@ export class NetworkService implements Startable, ConnectionGate {
     await this.#invites.start()
     this.#unsubscribe.push(
       this.mesh.events.on('peer:connect', (device) => { this.#onConnect(device) }),
-      this.mesh.events.on('peer:disconnect', (device) => { this.#onDisconnect(device) })
+      this.mesh.events.on('peer:disconnect', (device) => { this.#onDisconnect(device) }),
+      this.mesh.events.on('self:addresses', () => { this.#onOwnAddresses() })
     )
     this.#connector.start()
+    this.#discovery.start()
   }
 
   async stop (): Promise<void> {
+    this.#discovery.stop()
+    clearTimeout(this.#addressTimer)
     this.#connector.stop()
     for (const off of this.#unsubscribe.splice(0)) off()
     await this.#queue.catch(() => {})
@@ -132,6 +140,19 @@ export class NetworkService implements Startable, ConnectionGate {
       }
     }
     return out
+  }
+
+  /** Gate: true for devices sharing an active network with us. */
+  isFellow (device: DeviceId): boolean {
+    return device !== this.key.deviceId && this.activeNetworks().some((r) => this.#states.get(r.id)?.members.has(device) === true)
+  }
+
+  /** Gate: true when `a` and `b` are both members of one of our active networks. */
+  shareNetwork (a: DeviceId, b: DeviceId): boolean {
+    return this.activeNetworks().some((r) => {
+      const members = this.#states.get(r.id)?.members
+      return members?.has(a) === true && members.has(b)
+    })
   }
 
   /**
@@ -174,6 +195,7 @@ export class NetworkService implements Startable, ConnectionGate {
     this.events.emit('network:changed', { networkId: record.id })
     if (record.removedAt !== undefined) this.events.emit('network:removed', { networkId: record.id })
     if (options.enforceGate !== false) this.enforceGate()
+    this.mesh.gateChanged()
     // A device admitted while already connected (it redeemed an invite) is online from now on.
     for (const device of this.fellowDevices()) {
       if (!this.#onlineFellows.has(device) && this.mesh.link(device).online) this.#markOnline(device)
@@ -303,7 +325,7 @@ export class NetworkService implements Startable, ConnectionGate {
       const merged = this.#replicator.merge(record, entries, addresses, from)
       if (merged === undefined) return false
       await this.commit(merged.record)
-      return merged.newEntries
+      return merged.newEntries || merged.senderMoved
     })
   }
 
@@ -364,6 +386,7 @@ export class NetworkService implements Startable, ConnectionGate {
       self,
       online: self || link?.online === true,
       path: link?.path ?? null,
+      relay: link?.relay ?? null,
       addresses: self ? this.mesh.listenAddresses() : link?.online === true ? link.addresses : [...new Set(known)],
       rttMs: link?.rttMs ?? null,
       lastSeen: self ? Date.now() : link?.online === true ? Date.now() : this.#lastSeen.get(deviceId) ?? null,
@@ -386,10 +409,22 @@ export class NetworkService implements Startable, ConnectionGate {
   }
 
   #markOnline (device: DeviceId): void {
+    const link = this.mesh.link(device)
+    this.log.info({ device, path: link.path, relay: link.relay }, 'member online')
     this.#onlineFellows.add(device)
     this.#lastSeen.set(device, Date.now())
     this.events.emit('member:online', { deviceId: device })
     this.#connector.onConnected(device)
+  }
+
+  /** Our addresses changed (a relay reservation, a new network): tell members, soon and once. */
+  #onOwnAddresses (): void {
+    clearTimeout(this.#addressTimer)
+    this.#addressTimer = setTimeout(() => {
+      for (const record of this.activeNetworks()) void this.#replicator.pushToAll(record.id).catch(() => {})
+      this.#discovery.publishSoon()
+    }, 500)
+    this.#addressTimer.unref()
   }
 
   #onDisconnect (device: DeviceId): void {

@@ -23,6 +23,8 @@ export interface MemberView {
   self: boolean
   online: boolean
   path: PathKind | null
+  /** For a relayed path: the relay's device ID. */
+  relay: DeviceId | null
   addresses: string[]
   rttMs: number | null
   /** Last time a connection was seen open (ms since epoch), if ever since start. */

@@ -11,3 +11,5 @@ export { SyncthingInstance, pairSyncthing, syncthingUnavailable, syncthingVersio
 export type { SyncthingOptions, SyncthingFolder, SyncthingFolderStatus } from './syncthing.js'
 export { createNatLab, natLabUnavailable, labInternet, routerRuleset } from './natlab.js'
 export type { NatLab, NatLabOptions, NatMode, LabHost, SiteOptions } from './natlab.js'
+export { startLabDaemons, labAddress, labPort } from './lab-daemons.js'
+export type { LabDaemons, LabDaemonSpec } from './lab-daemons.js'

@@ -12,7 +12,7 @@ import type { DeviceId } from '../core/ids.js'
 import type { AbortOptions } from '../core/lifecycle.js'
 import { Emitter } from '../core/emitter.js'
 import { WeftError } from '../core/errors.js'
-import type { ConnectionGate, HandleOptions, Mesh, MeshEvents, MeshStream, PeerLink, StreamHandler } from '../net/types.js'
+import type { ConnectionGate, HandleOptions, Mesh, MeshEvents, MeshStream, NetCheck, PeerLink, PunchStats, RelayStatus, StreamHandler } from '../net/types.js'
 import { createStreamPair } from './memory-stream.js'
 import type { MemoryStream } from './memory-stream.js'
 
@@ -105,7 +105,7 @@ export class MemoryMesh implements Mesh {
   readonly #handlers = new Map<string, Registration>()
   readonly #connections = new Map<DeviceId, Connection>()
   readonly #rtt = new Map<DeviceId, number>()
-  #gate: ConnectionGate = { allowConnection: () => true }
+  #gate: ConnectionGate = { allowConnection: () => true, isFellow: () => false, shareNetwork: () => false }
   #started = false
 
   constructor (hub: MemoryHub, deviceId: DeviceId) {
@@ -120,6 +120,24 @@ export class MemoryMesh implements Mesh {
 
   setGate (gate: ConnectionGate): void {
     this.#gate = gate
+  }
+
+  /** Nothing to retry in memory. */
+  gateChanged (): void {}
+
+  /** The in-memory mesh has no relays. */
+  relays (): RelayStatus[] {
+    return []
+  }
+
+  /** Nothing to observe in memory: every device is directly reachable. */
+  async netCheck (): Promise<NetCheck> {
+    return await Promise.resolve({ mapping: 'none', observed: [], publiclyReachable: null, observers: [] })
+  }
+
+  /** No hole punching in memory. */
+  punchStats (): PunchStats {
+    return { attempts: 0, successes: 0 }
   }
 
   async start (): Promise<void> {

@@ -119,6 +119,7 @@ table inet fw {
     ct state established,related accept
     ct state invalid drop
     iifname "lan0" oifname "wan0" accept
+    iifname "lan0" oifname "lan0" accept
   }
   chain input {
     type filter hook input priority filter; policy drop;

@@ -8,7 +8,7 @@ import type { Daemon } from '../../daemon/daemon.js'
 import { contextOf } from '../context.js'
 import { printJson } from '../output.js'
 
-interface InitFlags { name?: string, apiPort?: string, listen?: string[], mdns?: boolean, dns?: string, socks?: string }
+interface InitFlags { name?: string, apiPort?: string, listen?: string[], announce?: string[], mdns?: boolean, dns?: string, socks?: string, bootstrap?: string[], relays?: string[], relay?: boolean, dht?: 'auto' | 'server' | 'client' | 'off' }
 
 function configure (flags: InitFlags): (config: Config) => Config {
   return (config) => ({
@@ -17,7 +17,12 @@ function configure (flags: InitFlags): (config: Config) => Config {
     p2p: {
       ...config.p2p,
       listen: flags.listen ?? config.p2p.listen,
-      mdns: flags.mdns ?? config.p2p.mdns
+      announce: flags.announce ?? config.p2p.announce,
+      mdns: flags.mdns ?? config.p2p.mdns,
+      bootstrap: flags.bootstrap ?? config.p2p.bootstrap,
+      relays: flags.relays ?? config.p2p.relays,
+      relay: { ...config.p2p.relay, enabled: flags.relay ?? config.p2p.relay.enabled },
+      dht: flags.dht ?? config.p2p.dht
     },
     reach: {
       ...config.reach,
@@ -32,6 +37,11 @@ function initOptions (command: Command): Command {
     .option('--name <name>', 'device name shown to other members (default: host name)')
     .option('--api-port <port>', 'port of the local API (0: any free port)')
     .option('--listen <multiaddr...>', 'peer-to-peer listen addresses')
+    .option('--announce <multiaddr...>', 'addresses to tell others instead of the listening ones (e.g. a public address)')
+    .option('--bootstrap <multiaddr...>', 'bootstrap peers (DHT entry points), as /ip4/HOST/tcp/PORT/p2p/ID (default: none)')
+    .option('--relays <multiaddr...>', 'relays to hold reservations on, as /ip4/HOST/tcp/PORT/p2p/ID')
+    .option('--relay', 'serve as a relay for the members of this device\'s networks')
+    .option('--dht <mode>', 'DHT role: auto, server (a public bootstrap node), client or off (default auto)')
     .option('--no-mdns', 'do not discover members on the LAN by mDNS')
     .option('--dns <host:port>', 'loopback address of the DNS server for .weft names, or off (default 127.0.0.1:7553)')
     .option('--socks <host:port>', 'loopback address of the SOCKS5 proxy, or off (default 127.0.0.1:7555)')
@@ -72,7 +82,7 @@ export function registerLocalCommands (program: Command): void {
       }
       // Loaded here so that client commands do not pay for loading libp2p.
       const { Daemon } = await import('../../daemon/daemon.js')
-      const daemon = await Daemon.open(ctx.home)
+      const daemon = await Daemon.open(ctx.home, { relay: flags.relay })
       await daemon.start()
       if (ctx.json) printJson(daemon.status())
       else process.stdout.write(banner(daemon) + '\n')

@@ -28,6 +28,7 @@ export function registerStatusCommands (program: Command): void {
       `version    weft ${status.version}, up ${status.uptimeSeconds}s, pid ${status.pid}`,
       `api        ${status.api}`,
       `listening  ${status.addresses.join('  ')}`,
+      `peer ID    ${status.peerId}   (as a relay or bootstrap peer: ${status.addresses[0] ?? '/ip4/HOST/tcp/PORT'}/p2p/${status.peerId})`,
       `networks   ${status.networks.length === 0 ? 'none (weft net create NAME)' : status.networks.map((n) => `${n.name} [${n.role}] ${n.online}/${n.members - 1} online`).join(', ')}`
     ].join('\n') + '\n')
   })

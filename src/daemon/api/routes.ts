@@ -42,6 +42,7 @@ export function apiRoutes (backend: ApiBackend): Hono {
   app.route('/folders', folderRoutes(backend.sync))
   app.route('/', reachRoutes(backend.reach))
   app.get('/peers', (c) => c.json(nets.peers()))
+  app.get('/doctor', async (c) => c.json(await backend.doctor.report({ signal: c.req.raw.signal })))
   app.post('/perf', async (c) => {
     const body = await parseBody(perfBody, async (): Promise<unknown> => await c.req.json())
     const byName = nets.peers().find((p) => p.name === body.device)

@@ -7,11 +7,14 @@ import type { NetworkService } from '../../network/service.js'
 import type { Perf } from '../../features/perf.js'
 import type { ReachService } from '../../features/reach/service.js'
 import type { SyncService } from '../../features/sync/service.js'
+import type { Doctor } from '../../features/doctor.js'
 import type { LinkTables } from '../../features/links.js'
 
 /** `GET /api/v1/status`. */
 export interface StatusView {
   deviceId: DeviceId
+  /** The same identity as a libp2p peer ID (for /p2p/ addresses in --relays and --bootstrap). */
+  peerId: string
   name: string
   version: string
   api: string
@@ -33,6 +36,7 @@ export interface ApiBackend {
   perf: Perf
   sync: SyncService
   reach: ReachService
+  doctor: Doctor
   /** Members' link tables, for the dashboard's mesh picture. */
   links: LinkTables
 }

@@ -99,6 +99,8 @@ export class SyncService implements Startable {
     this.#off.push(
       this.#o.mesh.events.on('peer:connect', (device) => { if (this.#o.networks.fellowDevices().has(device)) void this.#link(device).catch(() => {}) }),
       this.#o.mesh.events.on('peer:disconnect', (device) => { this.#exchanges.get(device)?.link.close() }),
+      // A better path opened (a hole punch replaced a relay): move the link onto it.
+      this.#o.mesh.events.on('peer:path', ({ deviceId }) => { this.#exchanges.get(deviceId)?.link.close() }),
       this.#o.networks.events.on('network:changed', () => { void this.#reconcile() })
     )
     await Promise.all([...this.#runners.values()].map(async (r) => { await r.start() }))

@@ -11,6 +11,7 @@ import { TypedEventEmitter } from 'main-event'
 import { muxerProtocols, secureSocket, TLS_PROTOCOL } from './handshake.js'
 import { handleProtocol } from './multistream.js'
 import { NativeTlsConnection } from './socket-connection.js'
+import { answerObserver, observerProtocols } from './observer.js'
 import type { NativeTlsContext } from './transport.js'
 import type { Listener, ListenerEvents, Upgrader } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
@@ -45,16 +46,24 @@ export class NativeTlsListener extends TypedEventEmitter<ListenerEvents> impleme
     socket.on('error', err => { log.trace('inbound socket error %a - %e', remoteAddr, err) })
     const signal = AbortSignal.any([this.shutdown.signal, AbortSignal.timeout(HANDSHAKE_TIMEOUT_MS)])
 
-    this.secureAndUpgrade(socket, remoteAddr, signal).catch(err => {
+    this.negotiate(socket, remoteAddr, signal).catch(err => {
       log.error('inbound connection from %a failed - %e', remoteAddr, err)
       socket.destroy()
     })
   }
 
-  private async secureAndUpgrade (socket: net.Socket, remoteAddr: Multiaddr, signal: AbortSignal): Promise<void> {
+  /** The first protocol picks the path: libp2p TLS, or one of the address-observer queries. */
+  private async negotiate (socket: net.Socket, remoteAddr: Multiaddr, signal: AbortSignal): Promise<void> {
+    const protocol = await handleProtocol(socket, [TLS_PROTOCOL, ...observerProtocols], signal)
+    if (protocol === TLS_PROTOCOL) await this.upgradeSocket(socket, remoteAddr, signal)
+    else await answerObserver(protocol, socket, signal)
+  }
+
+  /** Runs the TLS server handshake on a socket past multistream-select (or adopted from a punch) and upgrades it. */
+  async upgradeSocket (socket: net.Socket, remoteAddr: Multiaddr, signal: AbortSignal, negotiated = true): Promise<void> {
     const { log, init } = this.ctx
     const secureContext = await this.ctx.getSecureContext()
-    await handleProtocol(socket, TLS_PROTOCOL, signal)
+    if (!negotiated) await handleProtocol(socket, TLS_PROTOCOL, signal)
     const secured = await secureSocket(socket, {
       isServer: true,
       secureContext,

@@ -66,6 +66,8 @@ class MessageReader {
     socket.once('close', this.onEnd)
     socket.once('error', this.onError)
     signal.addEventListener('abort', this.onAbort, { once: true })
+    // A reader before us may have paused the socket when it handed over (release()).
+    socket.resume()
   }
 
   private readonly onAbort = (): void => {
@@ -162,8 +164,12 @@ export async function selectProtocol (socket: Socket, protocol: string, signal: 
   }
 }
 
-/** Listener side: answers proposals until the dialer proposes `protocol`. */
-export async function handleProtocol (socket: Socket, protocol: string, signal: AbortSignal): Promise<void> {
+/**
+ * Listener side: answers proposals until the dialer proposes one of `protocols`, and
+ * resolves with that one.
+ */
+export async function handleProtocol (socket: Socket, protocols: string | readonly string[], signal: AbortSignal): Promise<string> {
+  const accepted = typeof protocols === 'string' ? [protocols] : protocols
   const reader = new MessageReader(socket, signal)
   try {
     const header = await reader.read()
@@ -173,13 +179,23 @@ export async function handleProtocol (socket: Socket, protocol: string, signal: 
     socket.write(encodeMessage(HEADER))
     for (let i = 0; i < MAX_PROPOSALS; i++) {
       const proposal = await reader.read()
-      if (proposal === protocol) {
-        socket.write(encodeMessage(protocol))
-        return
+      if (accepted.includes(proposal)) {
+        socket.write(encodeMessage(proposal))
+        return proposal
       }
       socket.write(encodeMessage(NA))
     }
     throw new MultistreamError('too many multistream-select proposals')
+  } finally {
+    reader.release()
+  }
+}
+
+/** Reads one length-prefixed message (as multistream-select frames them) from `socket`. */
+export async function readMessage (socket: Socket, signal: AbortSignal): Promise<string> {
+  const reader = new MessageReader(socket, signal)
+  try {
+    return await reader.read()
   } finally {
     reader.release()
   }

@@ -21,7 +21,7 @@ import { createLibp2pSecureContext, muxerProtocols, secureSocket, TLS_PROTOCOL }
 import { NativeTlsListener } from './listener.js'
 import { selectProtocol } from './multistream.js'
 import { NativeTlsConnection } from './socket-connection.js'
-import type { ComponentLogger, Connection, CreateListenerOptions, DialTransportOptions, Listener, Logger, PeerId, PrivateKey, Transport } from '@libp2p/interface'
+import type { ComponentLogger, Connection, CreateListenerOptions, DialTransportOptions, Listener, Logger, PeerId, PrivateKey, Transport, Upgrader } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { SecureContext } from 'node:tls'
 
@@ -37,6 +37,8 @@ export interface NativeTlsTcpInit {
 export interface NativeTlsTcpComponents {
   privateKey: PrivateKey
   logger: ComponentLogger
+  /** libp2p's upgrader, for sockets adopted from a hole punch (libp2p passes it). */
+  upgrader?: Upgrader
 }
 
 /** Internal context shared by the transport and its listeners. */
@@ -47,14 +49,17 @@ export interface NativeTlsContext {
   getSecureContext: () => Promise<SecureContext>
 }
 
-class NativeTlsTcp implements Transport {
+/** The transport; exported so the hole puncher can hand it sockets ({@link NativeTlsTcp.adopt}). */
+export class NativeTlsTcp implements Transport {
   readonly [transportSymbol] = true as const
   readonly [Symbol.toStringTag] = '@weft/native-tls-tcp'
   readonly [serviceCapabilities]: string[] = ['@libp2p/transport']
   private readonly ctx: NativeTlsContext
   private secureContext?: Promise<SecureContext>
+  private readonly upgrader?: Upgrader
 
   constructor (components: NativeTlsTcpComponents, init: NativeTlsTcpInit) {
+    this.upgrader = components.upgrader
     this.ctx = {
       log: components.logger.forComponent('weft:native-tls-tcp'),
       logger: components.logger,
@@ -67,12 +72,36 @@ class NativeTlsTcp implements Transport {
   }
 
   async dial (ma: Multiaddr, options: DialTransportOptions): Promise<Connection> {
+    const socket = await connectSocket(ma, options.signal)
+    return await this.upgradeOutbound(socket, ma, options)
+  }
+
+  /**
+   * Takes over a TCP socket connected by someone else (a hole punch) and upgrades it to a
+   * libp2p connection: as the dialer (`outbound`: multistream-select and TLS client) or as
+   * the listener (`inbound`). The connection is tracked by libp2p like any other.
+   */
+  async adopt (socket: net.Socket, init: { direction: 'inbound' | 'outbound', remoteAddr: Multiaddr, signal: AbortSignal }): Promise<void> {
+    const upgrader = this.upgrader
+    if (upgrader === undefined) throw new Error('transport has no upgrader')
+    if (init.direction === 'outbound') {
+      await this.upgradeOutbound(socket, init.remoteAddr, { upgrader, signal: init.signal })
+      return
+    }
+    try {
+      await new NativeTlsListener(this.ctx, upgrader).upgradeSocket(socket, init.remoteAddr, init.signal, false)
+    } catch (err) {
+      socket.destroy()
+      throw err
+    }
+  }
+
+  private async upgradeOutbound (socket: net.Socket, ma: Multiaddr, options: Pick<DialTransportOptions, 'upgrader' | 'signal'>): Promise<Connection> {
     const { log } = this.ctx
-    const secureContext = await this.ctx.getSecureContext()
     const peerIdStr = ma.getComponents().findLast(c => c.code === CODE_P2P)?.value
     const expectedPeer: PeerId | undefined = peerIdStr != null ? peerIdFromString(peerIdStr) : undefined
-    const socket = await connectSocket(ma, options.signal)
     try {
+      const secureContext = await this.ctx.getSecureContext()
       await selectProtocol(socket, TLS_PROTOCOL, options.signal)
       const muxers = muxerProtocols(options.upgrader)
       const secured = await secureSocket(socket, {
@@ -93,7 +122,7 @@ class NativeTlsTcp implements Transport {
       })
       try {
         return await options.upgrader.upgradeOutbound(maConn, {
-          ...options,
+          signal: options.signal,
           skipEncryption: true,
           remotePeer: secured.remotePeer,
           muxerFactory: secured.muxer != null ? options.upgrader.getStreamMuxers().get(secured.muxer) : undefined

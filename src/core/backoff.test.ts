@@ -4,7 +4,7 @@
 import { describe, it } from 'node:test'
 import { strict as assert } from 'node:assert'
 import { Backoff } from './backoff.js'
-import type { DeviceId } from '../core/ids.js'
+import type { DeviceId } from './ids.js'
 
 describe('backoff', () => {
   it('doubles up to the cap and resets', () => {

@@ -1,0 +1,89 @@
+/**
+ * `weft doctor` (the idea of `dat doctor` and `tailscale netcheck`): what this device's
+ * connectivity looks like and why. It asks two observers how the NAT maps ports and whether
+ * the listener is reachable from outside, lists the relays and our reservations (with the
+ * reason a relay refused), the DHT's health and the hole-punch counters, and tests the path
+ * to every member: dialling those offline (bounded), then pinging each for a fresh RTT.
+ */
+import type { DeviceId } from '../core/ids.js'
+import type { AbortOptions } from '../core/lifecycle.js'
+import type { Mesh, NetCheck, PathKind, PunchStats, RecordStore, RelayStatus } from '../net/types.js'
+import type { NetworkService } from '../network/service.js'
+
+/** The path test of one member. */
+export interface MemberPath {
+  deviceId: DeviceId
+  name: string
+  path: PathKind | 'unreachable'
+  rttMs: number | null
+  /** The relay a relayed path runs through. */
+  relay: DeviceId | null
+  error?: string
+}
+
+/** What `GET /api/v1/doctor` answers. */
+export interface DoctorReport {
+  deviceId: DeviceId
+  nat: NetCheck
+  relays: RelayStatus[]
+  /** Whether this device serves as a relay for its networks' members. */
+  servesRelay: boolean
+  dht: { enabled: false } | ({ enabled: true } & ReturnType<RecordStore['health']>)
+  punch: PunchStats
+  members: MemberPath[]
+}
+
+const memberTestMs = 5000
+
+/** Runs the checks. */
+export class Doctor {
+  readonly #mesh: Mesh
+  readonly #networks: NetworkService
+  readonly #servesRelay: boolean
+
+  constructor (mesh: Mesh, networks: NetworkService, servesRelay: boolean) {
+    this.#mesh = mesh
+    this.#networks = networks
+    this.#servesRelay = servesRelay
+  }
+
+  /** The full report (takes a few seconds: observers and members are asked). */
+  async report (options: AbortOptions = {}): Promise<DoctorReport> {
+    const [nat, members] = await Promise.all([this.#mesh.netCheck(options), this.#members()])
+    const dht = this.#mesh.dht
+    return {
+      deviceId: this.#mesh.deviceId,
+      nat,
+      relays: this.#mesh.relays(),
+      servesRelay: this.#servesRelay,
+      dht: dht === undefined ? { enabled: false } : { enabled: true, ...dht.health() },
+      punch: this.#mesh.punchStats(),
+      members
+    }
+  }
+
+  async #members (): Promise<MemberPath[]> {
+    return await Promise.all(this.#networks.peers().map(async (peer) => await this.#testMember(peer.deviceId, peer.name)))
+  }
+
+  async #testMember (deviceId: DeviceId, name: string): Promise<MemberPath> {
+    if (!this.#mesh.link(deviceId).online) {
+      try {
+        const known = [...new Set([...this.#networks.activeNetworks().flatMap((r) => r.addresses[deviceId] ?? []), ...await this.#mesh.knownAddresses(deviceId)])]
+        await this.#mesh.connect(deviceId, known, { signal: AbortSignal.timeout(memberTestMs) })
+      } catch (err) {
+        return { deviceId, name, path: 'unreachable', rttMs: null, relay: null, error: (err as Error).message }
+      }
+    }
+    let rttMs: number | null = null
+    let error: string | undefined
+    try {
+      rttMs = await this.#mesh.ping(deviceId, { signal: AbortSignal.timeout(memberTestMs) })
+    } catch (err) {
+      error = (err as Error).message
+    }
+    const link = this.#mesh.link(deviceId)
+    if (!link.online) return { deviceId, name, path: 'unreachable', rttMs: null, relay: null, error: error ?? 'disconnected during the test' }
+    return { deviceId, name, path: link.path ?? 'direct', rttMs, relay: link.relay ?? null, ...(error === undefined ? {} : { error }) }
+  }
+}
