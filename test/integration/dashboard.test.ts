@@ -163,7 +163,13 @@ fetch(${JSON.stringify(url)} + '/api/v1/networks', { method: 'POST', credentials
     const { url, token } = await alpha.apiAccess()
     const doctor = await fetch(`${url}/api/v1/doctor`, { headers: { authorization: `Bearer ${token}` } })
     await a.locator(`[data-doctor="${doctor.status === 404 ? 'absent' : 'ready'}"]`).waitFor({ timeout: 60_000 })
-    if (doctor.status === 404) assert.match(await a.locator('[data-doctor]').innerText(), /Not available/)
+    const shown = await a.locator('[data-doctor]').innerText()
+    if (doctor.status === 404) assert.match(shown, /Not available/)
+    else {
+      const report = await doctor.json() as { nat?: { mapping?: string } }
+      assert.match(shown, /NAT: /)
+      if (report.nat?.mapping === 'unknown') assert.match(shown, /NAT: unknown/)
+    }
   })
 
   it('makes an invite in one dashboard, accepts it in the other, and both show the other online', async () => {

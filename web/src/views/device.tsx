@@ -5,7 +5,7 @@
 import type { JSX } from 'preact'
 import { useEffect, useState } from 'preact/hooks'
 import { api, ApiError } from '../api'
-import { duration } from '../format'
+import { duration, pathWords, rtt } from '../format'
 import { QrCode } from '../qr'
 import type { Doctor, Status } from '../types'
 import { CopyButton } from '../ui'
@@ -25,7 +25,9 @@ const mappingWords: Record<string, string> = {
   unknown: 'unknown (fewer than two observers answered)'
 }
 
-/** Finds `key` in the report or one level down (the report's exact shape is the doctor's). */
+const relayStateWords: Record<string, string> = { reserved: 'reservation held', connecting: 'connecting', refused: 'refused', unreachable: 'unreachable' }
+
+/** Finds `key` in the report or one level down (read defensively: the report is the doctor's). */
 function find (report: Doctor, key: string): unknown {
   if (key in report) return report[key]
   for (const value of Object.values(report)) {
@@ -34,33 +36,79 @@ function find (report: Doctor, key: string): unknown {
   return undefined
 }
 
-/** Plain sentences for the fields we know (NAT mapping, public reachability, relays). */
+function record (value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? value as Record<string, unknown> : {}
+}
+
+/** Plain sentences for what the report says: NAT, reachability, relays, DHT, hole punching. */
 function knownLines (report: Doctor): string[] {
   const lines: string[] = []
   const mapping = find(report, 'mapping')
   if (typeof mapping === 'string') lines.push(`NAT: ${mappingWords[mapping] ?? mapping}.`)
+  const observed = find(report, 'observed')
+  if (Array.isArray(observed) && observed.length > 0) lines.push(`Seen from outside as ${observed.map(String).join(', ')}.`)
   const reachable = find(report, 'publiclyReachable')
   if (reachable === true) lines.push('Reachable from the internet: yes.')
   if (reachable === false) lines.push('Reachable from the internet: no (members come in through relays or hole punching).')
-  const relays = find(report, 'relays')
-  if (Array.isArray(relays)) {
-    const reserved = relays.filter((r) => (r as { state?: unknown }).state === 'reserved').length
-    lines.push(`Relays: reservations on ${reserved} of ${relays.length}.`)
-  }
+  if (reachable === null) lines.push('Reachable from the internet: unknown (no observer could try).')
+  if (typeof report.servesRelay === 'boolean') lines.push(`Serves as a relay for members: ${report.servesRelay ? 'yes' : 'no'}.`)
+  const dht = record(report.dht)
+  if (dht.enabled === false) lines.push('DHT: off.')
+  if (dht.enabled === true) lines.push(`DHT: ${typeof dht.peers === 'number' ? `${dht.peers} peers in the routing table` : 'on'}${record(dht.lastPut).ok === false ? `; last publish failed (${scalar(record(dht.lastPut).error) ?? ''})` : ''}.`)
+  const punch = record(report.punch)
+  if (typeof punch.attempts === 'number') lines.push(`Hole punches: ${scalar(punch.successes) ?? '0'} of ${punch.attempts} succeeded${typeof punch.lastMs === 'number' ? `, the last in ${punch.lastMs} ms` : ''}${typeof punch.lastError === 'string' ? ` (last error: ${punch.lastError})` : ''}.`)
   return lines
 }
 
-/** The doctor's report in a few lines: its summary, what we can say plainly, then its simple fields. */
+/** The relays the report lists, with their state in words. */
+function Relays ({ relays }: { relays: unknown }): JSX.Element | null {
+  if (!Array.isArray(relays)) return null
+  if (relays.length === 0) return <p>Relays: none known (add one with <code>--relays</code>, or a member that serves as one).</p>
+  return (
+    <div>
+      <h3>Relays</h3>
+      <ul>{relays.map((r, i) => {
+        const relay = record(r)
+        const id = typeof relay.deviceId === 'string' ? relay.deviceId : '?'
+        return <li key={`${id}-${i}`}><code>{id.slice(0, 7)}</code> ({scalar(relay.source) ?? ''}): {relayStateWords[scalar(relay.state) ?? ''] ?? scalar(relay.state) ?? '?'}{typeof relay.reason === 'string' && `: ${relay.reason}`}</li>
+      })}</ul>
+    </div>
+  )
+}
+
+/** The per-member path test of the report. */
+function MemberPaths ({ members }: { members: unknown }): JSX.Element | null {
+  if (!Array.isArray(members) || members.length === 0) return null
+  return (
+    <div>
+      <h3>Path test per member</h3>
+      <div class="scroll"><table>
+        <thead><tr><th scope="col">Member</th><th scope="col">Path</th><th scope="col">RTT</th></tr></thead>
+        <tbody>{members.map((m, i) => {
+          const row = record(m)
+          const path = typeof row.path === 'string' ? row.path : null
+          return (
+            <tr key={i}>
+              <th scope="row">{scalar(row.name) ?? scalar(row.deviceId) ?? '?'}</th>
+              <td>{path === 'unreachable' ? `unreachable${typeof row.error === 'string' ? ` (${row.error})` : ''}` : pathWords(path, typeof row.relay === 'string' ? row.relay : null, (id) => members.map(record).find((x) => x.deviceId === id)?.name as string | undefined)}</td>
+              <td>{typeof row.rttMs === 'number' ? rtt(row.rttMs) : '–'}</td>
+            </tr>
+          )
+        })}</tbody>
+      </table></div>
+    </div>
+  )
+}
+
+/** The doctor's report: its summary if any, plain sentences, relays, the member path test. */
 function DoctorSummary ({ report }: { report: Doctor }): JSX.Element {
   const summary = scalar(report.summary)
-  const fields = Object.entries(report).filter(([key, value]) => key !== 'summary' && scalar(value) !== null)
   return (
     <div>
       {summary !== null && <p>{summary}</p>}
       {knownLines(report).map((line) => <p key={line}>{line}</p>)}
-      <dl class="facts">
-        {fields.map(([key, value]) => <div key={key}><dt>{key}</dt><dd>{scalar(value)}</dd></div>)}
-      </dl>
+      <Relays relays={report.relays} />
+      <MemberPaths members={report.members} />
     </div>
   )
 }
