@@ -54,6 +54,13 @@ export default tseslint.config(
     }
   },
   {
+    // The dashboard is a client of the public API like any other: it imports nothing of the daemon.
+    files: ['web/**/*.ts', 'web/**/*.tsx'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/src/*/**', 'weft', 'weft/*', 'node:*'], message: 'the dashboard uses only the public API (web/src/types.ts declares what it reads)' }] }]
+    }
+  },
+  {
     files: ['test/**/*.ts', 'bench/**/*.ts', 'src/**/*.test.ts'],
     rules: { 'no-console': 'off', '@typescript-eslint/no-non-null-assertion': 'off' }
   }

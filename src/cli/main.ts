@@ -15,6 +15,7 @@ import { registerPipeCommand } from './commands/pipe.js'
 import { registerSendCommands } from './commands/send.js'
 import { registerSyncthingCommands } from './commands/syncthing.js'
 import { registerDoctorCommand } from './commands/doctor.js'
+import { registerOpenCommand } from './commands/open.js'
 
 /** Builds the program (exported for tests). */
 export function buildProgram (): Command {
@@ -35,6 +36,7 @@ export function buildProgram (): Command {
   registerSendCommands(program)
   registerSyncthingCommands(program)
   registerDoctorCommand(program)
+  registerOpenCommand(program)
   for (const command of program.commands) {
     command.exitOverride()
     for (const sub of command.commands) sub.exitOverride()

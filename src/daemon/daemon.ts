@@ -17,6 +17,7 @@ import { Perf } from '../features/perf.js'
 import { SyncService } from '../features/sync/service.js'
 import { ReachService } from '../features/reach/service.js'
 import { Doctor } from '../features/doctor.js'
+import { LinkTables } from '../features/links.js'
 import { weftVersion } from '../version.js'
 import { WeftError } from '../core/errors.js'
 import { dhtRole, loadConfig, parseEndpoint } from './config.js'
@@ -55,6 +56,7 @@ export class Daemon {
   readonly sync: SyncService
   readonly reach: ReachService
   readonly doctor: Doctor
+  readonly links: LinkTables
   readonly api: ApiServer
   #startedAt = 0
   #release?: () => Promise<void>
@@ -97,8 +99,13 @@ export class Daemon {
       socks: config.reach.socks === null ? null : parseEndpoint(config.reach.socks)
     })
     this.doctor = new Doctor(this.mesh, this.networks, relay)
+    this.links = new LinkTables(this.mesh, {
+      resolveNetwork: (ref) => this.networks.resolve(ref).id,
+      membersOf: (id) => [...this.networks.state(id)?.members.keys() ?? []],
+      isMember: (id, device) => this.networks.isMember(id, device)
+    })
     this.api = new ApiServer({ host: config.api.host, port: config.api.port, paths, logger: log.child({ component: 'api' }) })
-    this.api.attach({ status: () => this.status(), networks: this.networks, perf: this.perf, sync: this.sync, reach: this.reach, doctor: this.doctor })
+    this.api.attach({ status: () => this.status(), networks: this.networks, perf: this.perf, sync: this.sync, reach: this.reach, doctor: this.doctor, links: this.links })
   }
 
   /** Loads key and config from `home`; NOT_INITIALIZED or CONFIG_INVALID when they are missing or bad. */
@@ -145,7 +152,7 @@ export class Daemon {
   }
 
   #components (): Startable[] {
-    return [this.mesh, this.networks, this.perf, this.sync, this.reach, this.api]
+    return [this.mesh, this.networks, this.perf, this.sync, this.reach, this.links, this.api]
   }
 
   /** What `weft status` shows. */

@@ -53,6 +53,7 @@ function banner (daemon: Daemon): string {
     `weft ${s.version} running as "${s.name}"`,
     `  device ID  ${s.deviceId}`,
     `  API        ${s.api}   (local API; token in ${daemon.paths.apiToken})`,
+    `  dashboard  ${daemon.api.loginLink()}   (one-time sign-in link, 15 min; later: weft open)`,
     `  listening  ${s.addresses.join('  ') || '(nothing)'}`,
     `  home       ${s.home}   (log: ${daemon.paths.log})`,
     s.networks.length === 0

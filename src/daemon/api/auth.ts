@@ -1,17 +1,22 @@
 /**
  * Guards of the local API: the Host header must name the loopback address we listen on
  * (DNS-rebinding protection), an Origin header, if present, must be that same origin, and
- * every request must carry the bearer token. Checked before any route runs.
+ * every request must carry the bearer token, or (without an Authorization header) a dashboard
+ * session (session-guard.ts). Checked before any route runs.
  */
 import { timingSafeEqual, createHash } from 'node:crypto'
 import type { MiddlewareHandler } from 'hono'
 import { WeftError } from '../../core/errors.js'
+import { checkSession, isPublicRoute } from './session-guard.js'
+import type { SessionCheck } from './session-guard.js'
 
 /** Options of {@link apiGuard}. */
 export interface GuardOptions {
   token: string
   /** The port the API listens on (known once listening). */
   port: () => number
+  /** Dashboard sessions, accepted on requests without an Authorization header. */
+  sessions?: SessionCheck
 }
 
 const loopbackHosts = ['127.0.0.1', 'localhost', '[::1]']
@@ -35,6 +40,13 @@ export function apiGuard (options: GuardOptions): MiddlewareHandler {
     const origin = c.req.header('origin')
     if (origin !== undefined && !loopbackHosts.some((h) => origin.toLowerCase() === `http://${h}:${port}`)) {
       throw new WeftError('FORBIDDEN', `foreign Origin "${origin}" rejected`)
+    }
+    if (options.sessions !== undefined) {
+      if (isPublicRoute(c.req.method, c.req.path)) return await next()
+      if (c.req.header('authorization') === undefined) {
+        checkSession(c, options.sessions)
+        return await next()
+      }
     }
     const auth = c.req.header('authorization') ?? ''
     const match = /^Bearer\s+(\S+)$/i.exec(auth)

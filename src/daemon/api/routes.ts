@@ -22,6 +22,7 @@ export function apiRoutes (backend: ApiBackend): Hono {
   })
   app.get('/networks/:net', (c) => c.json(nets.summary(nets.resolve(c.req.param('net')).id)))
   app.get('/networks/:net/members', (c) => c.json(nets.members(c.req.param('net'))))
+  app.get('/networks/:net/links', async (c) => c.json(await backend.links.mesh(c.req.param('net'), { signal: c.req.raw.signal })))
   app.post('/networks/:net/invites', async (c) => {
     const body = await parseBody(inviteBody, async (): Promise<unknown> => await c.req.json())
     return c.json(await nets.invite(c.req.param('net'), body), 201)

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { unlink } from 'node:fs/promises'
+import { join } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
@@ -18,6 +19,9 @@ import { writeFileAtomic } from '../../core/atomic-file.js'
 import type { HomePaths } from '../home.js'
 import { apiGuard } from './auth.js'
 import { apiRoutes } from './routes.js'
+import { dashboardRoutes, loadDashboard, securityHeaders } from './dashboard.js'
+import { DashboardSessions } from './sessions.js'
+import { sessionRoutes } from './session-routes.js'
 import type { ApiBackend } from './types.js'
 
 /** Options of {@link ApiServer}. */
@@ -35,9 +39,25 @@ export class ApiServer implements Startable {
   #server?: ServerType
   #port = 0
   #backend?: ApiBackend
+  readonly #sessions: DashboardSessions
 
   constructor (options: ApiServerOptions) {
     this.#options = options
+    this.#sessions = new DashboardSessions(join(options.paths.root, 'dashboard-sessions.json'))
+  }
+
+  /** A one-time link that signs a browser in to the dashboard (valid 15 minutes). */
+  loginLink (): string {
+    return this.#loginUrl(this.#sessions.issueCode().code)
+  }
+
+  #loginUrl (code: string): string {
+    return `${this.url}/#login=${code}`
+  }
+
+  /** Name of this daemon's session cookie: browsers share cookies across ports, so it names ours. */
+  #cookieName (): string {
+    return `weft_session_${this.#port}`
   }
 
   /** Connects the API to the daemon (before start). */
@@ -51,14 +71,17 @@ export class ApiServer implements Startable {
     return `http://${host}:${this.#port}`
   }
 
-  #app (backend: ApiBackend): Hono {
+  #app (backend: ApiBackend, dashboard: Awaited<ReturnType<typeof loadDashboard>>): Hono {
     const app = new Hono()
-    app.use('*', apiGuard({ token: this.#token, port: () => this.#port }))
+    app.use('*', securityHeaders())
+    const sessions = this.#sessions
+    app.use('*', apiGuard({ token: this.#token, port: () => this.#port, sessions: { cookieName: () => this.#cookieName(), verify: (cookie, secret) => sessions.verify(cookie, secret) } }))
     const limit = bodyLimit({ maxSize: 64 * 1024, onError: () => { throw new WeftError('INVALID_ARGUMENT', 'request body too large (64 KiB at most)') } })
     // Pipe bodies are byte streams of any length (consumed with backpressure, never buffered).
     app.use('*', except('/api/v1/pipes/*', limit))
+    app.route('/api/v1/session', sessionRoutes({ sessions, cookieName: () => this.#cookieName(), loginUrl: (code) => this.#loginUrl(code) }))
     app.route('/api/v1', apiRoutes(backend))
-    app.get('/', (c) => c.text('weft daemon: the API lives under /api/v1 (the dashboard comes in a later release)\n'))
+    app.route('/', dashboardRoutes(dashboard))
     app.notFound(() => { throw new WeftError('NOT_FOUND', 'no such API route') })
     app.onError((err, c) => {
       const e = toWeftError(err)
@@ -71,7 +94,8 @@ export class ApiServer implements Startable {
   async start (): Promise<void> {
     const backend = this.#backend
     if (backend === undefined) throw new WeftError('INTERNAL', 'API started without a backend')
-    const app = this.#app(backend)
+    await this.#sessions.load()
+    const app = this.#app(backend, await loadDashboard())
     await new Promise<void>((resolve, reject) => {
       const server = serve({ fetch: app.fetch, hostname: this.#options.host, port: this.#options.port }, (info: AddressInfo) => {
         this.#port = info.port

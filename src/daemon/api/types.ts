@@ -8,6 +8,7 @@ import type { Perf } from '../../features/perf.js'
 import type { ReachService } from '../../features/reach/service.js'
 import type { SyncService } from '../../features/sync/service.js'
 import type { Doctor } from '../../features/doctor.js'
+import type { LinkTables } from '../../features/links.js'
 
 /** `GET /api/v1/status`. */
 export interface StatusView {
@@ -36,4 +37,6 @@ export interface ApiBackend {
   sync: SyncService
   reach: ReachService
   doctor: Doctor
+  /** Members' link tables, for the dashboard's mesh picture. */
+  links: LinkTables
 }
