@@ -35,6 +35,11 @@ export class Backoff<K = string> {
     return delay
   }
 
+  /** Forgets every key's failures (the network changed: old failures say nothing now). */
+  resetAll (): void {
+    this.#next.clear()
+  }
+
   /** Forgets the device's failures: the next attempt is due at once. */
   reset (device: K): void {
     this.#next.delete(device)

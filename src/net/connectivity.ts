@@ -156,7 +156,8 @@ export class Connectivity {
         if (!isLoopbackAddress(connection.remoteAddr.toString())) void connection.close().catch(() => { connection.abort(new Error('interface gone')) })
       }
     }
-    this.#relays.poke()
+    // Failures while the old network went away say nothing about the new one.
+    this.#relays.retrySoon()
     this.#o.onAddressesChanged()
   }
 

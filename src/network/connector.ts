@@ -53,6 +53,12 @@ export class Connector {
     if (this.#running) setTimeout(() => { this.#tick() }, 50).unref()
   }
 
+  /** Our own addresses changed (we moved, or got back online): dial everyone afresh. */
+  networkChanged (): void {
+    this.#backoff.resetAll()
+    this.poke()
+  }
+
   /** A member connected: forget its failures and measure the RTT. */
   onConnected (device: DeviceId): void {
     this.#backoff.reset(device)

@@ -419,6 +419,7 @@ export class NetworkService implements Startable, ConnectionGate {
 
   /** Our addresses changed (a relay reservation, a new network): tell members, soon and once. */
   #onOwnAddresses (): void {
+    this.#connector.networkChanged()
     clearTimeout(this.#addressTimer)
     this.#addressTimer = setTimeout(() => {
       for (const record of this.activeNetworks()) void this.#replicator.pushToAll(record.id).catch(() => {})
