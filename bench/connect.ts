@@ -101,7 +101,11 @@ async function roam (lab: NatLab, a: TestDaemon, b: TestDaemon, to: string): Pro
     direct = [...logLines(a), ...logLines(b)].find((l) => l.msg === 'hole punch made a direct connection' && Date.parse(l.time) >= since)
     return direct
   }, directWaitMs, 100).catch(() => undefined)
-  return { onlineMs: online === undefined ? undefined : (at(online) ?? 0) - since, directMs: direct === undefined ? undefined : (at(direct) ?? 0) - since }
+  const onlineMs = online === undefined ? undefined : (at(online) ?? 0) - since
+  if (process.env.BENCH_VERBOSE !== undefined) {
+    for (const l of logLines(b).filter((x) => Date.parse(x.time) >= since && Date.parse(x.time) <= since + (onlineMs ?? 20_000))) console.log(`  ${Date.parse(l.time) - since} ms ${l.msg} ${l.device === a.deviceId ? '(A)' : ''}`)
+  }
+  return { onlineMs, directMs: direct === undefined ? undefined : (at(direct) ?? 0) - since }
 }
 
 async function main (): Promise<void> {

@@ -153,7 +153,8 @@ export class Connectivity {
     this.#confirmInterfaceAddresses()
     if (change.removed.length > 0) {
       for (const connection of this.#o.node.getConnections()) {
-        if (!isLoopbackAddress(connection.remoteAddr.toString())) void connection.close().catch(() => { connection.abort(new Error('interface gone')) })
+        // Abort, not close: a graceful close waits for answers that cannot come any more.
+        if (!isLoopbackAddress(connection.remoteAddr.toString())) connection.abort(new Error('network interface gone'))
       }
     }
     // Failures while the old network went away say nothing about the new one.
@@ -167,13 +168,15 @@ export class Connectivity {
    */
   #pruneStale (fresh: Connection): void {
     const older = this.#o.node.getConnections(fresh.remotePeer).filter((c) => c.id !== fresh.id && c.status === 'open')
-    for (const connection of older) {
-      void checkConnection(connection, 3000).then((alive) => {
-        if (alive) return
-        this.#o.log.info({ peer: tryDeviceIdOf(connection.remotePeer), address: connection.remoteAddr.toString() }, 'closing a connection the peer left behind')
-        connection.abort(new Error('peer no longer answers on this connection'))
-      })
-    }
+    if (older.length === 0) return
+    void Promise.all(older.map(async (connection) => {
+      if (await checkConnection(connection, 2000)) return
+      this.#o.log.info({ peer: tryDeviceIdOf(connection.remotePeer), address: connection.remoteAddr.toString() }, 'closing a connection the peer left behind')
+      connection.abort(new Error('peer no longer answers on this connection'))
+    })).then(() => {
+      // A stale direct connection kept the puncher from trying; now it may.
+      if (isRelayed(fresh)) this.#puncher?.reconsider(fresh)
+    })
   }
 
   /** Closes relayed connections that carry no stream once a direct one to the same peer is open. */

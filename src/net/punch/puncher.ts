@@ -87,6 +87,11 @@ export class HolePuncher {
     return { ...this.#stats }
   }
 
+  /** Looks again at a relayed connection (e.g. once stale direct connections were closed). */
+  reconsider (connection: Connection): void {
+    this.#consider(connection)
+  }
+
   /** Starts a punch if `connection` is relayed, ours to initiate, and no direct path exists. */
   #consider (connection: Connection): void {
     const device = tryDeviceIdOf(connection.remotePeer)
