@@ -16,7 +16,7 @@ import { waitFor } from './wait.js'
 export interface SyncthingLs {
   id: string
   listen: string | null
-  devices: Array<{ id: string, connected: boolean, peer: { name: string, client: string } | null, stats: { recordsIn: number, recordsOut: number, messagesIn: Record<string, number>, messagesOut: Record<string, number> } | null, folders: string[] }>
+  devices: Array<{ id: string, connected: boolean, peer: { name: string, client: string, address: string, direction: 'in' | 'out' } | null, stats: { recordsIn: number, recordsOut: number, messagesIn: Record<string, number>, messagesOut: Record<string, number> } | null, folders: string[] }>
   pending: Array<{ device: string, address: string }>
 }
 

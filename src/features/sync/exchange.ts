@@ -44,6 +44,8 @@ export class Exchange {
   readonly sent = new Map<FolderId, number>()
   /** Kinds of ignored data already logged (once per folder and kind, not per record). */
   readonly #noted = new Set<string>()
+  /** Folders our last ClusterConfig listed. */
+  #announced = new Set<FolderId>()
   /** The folders of the peer's last ClusterConfig. */
   #peerFolders: BepFolder[] = []
 
@@ -75,6 +77,7 @@ export class Exchange {
         ]
       }
     })
+    this.#announced = new Set(folders.map((f) => f.id))
     await this.link.send({ type: 'clusterConfig', folders, secondary: false })
   }
 
@@ -127,12 +130,13 @@ export class Exchange {
       // On a Syncthing link this device is known by its certificate's ID, not its weft key.
       const ours = folder.devices.find((d) => d.id === this.link.self)
       const from = ours !== undefined && ours.indexId === index.localIndexId(folder.id) ? ours.maxSequence : 0
-      if (!this.sent.has(folder.id)) newlyShared = true
+      if (!this.#announced.has(folder.id)) newlyShared = true
       this.sent.set(folder.id, from)
       await this.sendIndex(folder.id, from === 0)
     }
-    // The peer now shares a folder our last ClusterConfig may not have listed for it: tell it
-    // (it answers only if that is news to it too, so this settles after one round).
+    // The peer shares a folder our last ClusterConfig did not list: tell it. Not otherwise: a
+    // ClusterConfig restarts the peer's index sending from the max sequence it states, so an
+    // extra one sent before the peer's first updates arrive makes it send them twice.
     if (newlyShared) await this.hello()
   }
 

@@ -243,12 +243,12 @@ export class SyncService implements Startable {
       out: c.channel,
       log: this.#o.logger,
       keepalive: bepKeepalive,
-      peer: { name: c.hello.deviceName, client: `${c.hello.clientName} ${c.hello.clientVersion}` },
+      peer: { name: c.hello.deviceName, client: `${c.hello.clientName} ${c.hello.clientVersion}`, address: c.address, direction: c.direction },
       handler: {
         onMessage: async (_l, message) => { await holder.exchange?.onMessage(message) },
         onClosed: () => {
           if (this.#exchanges.get(c.device) === holder.exchange) this.#exchanges.delete(c.device)
-          this.#syncthing.noteDisconnected(c.device)
+          this.#syncthing.noteDisconnected(c.device, Date.now() - link.openedAt)
           this.#o.logger.info({ device: c.device }, 'Syncthing device disconnected')
         }
       }

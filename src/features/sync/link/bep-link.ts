@@ -81,8 +81,19 @@ export interface BepLinkOptions {
   log: Logger
   /** Send Pings and drop a silent peer (default: off). */
   keepalive?: Keepalive
-  /** The peer's name and software (from its Hello), when known. */
-  peer?: { name: string, client: string }
+  /** The peer's name and software (from its Hello) and where it is, when known. */
+  peer?: PeerInfo
+}
+
+/** What a TLS link knows of its peer. */
+export interface PeerInfo {
+  /** Device name and client software, from the Hello. */
+  name: string
+  client: string
+  /** `tcp://HOST:PORT` of the other end. */
+  address: string
+  /** Who dialled: `out` we did, `in` the peer did. */
+  direction: 'in' | 'out'
 }
 
 interface Pending {
@@ -97,7 +108,7 @@ export class BepLink {
   readonly device: DeviceId
   readonly bepId: BepDeviceId
   readonly self: BepDeviceId
-  readonly peer: { name: string, client: string } | undefined
+  readonly peer: PeerInfo | undefined
   readonly stats: LinkStats = { messagesIn: {}, messagesOut: {}, recordsIn: 0, recordsOut: 0 }
   readonly openedAt = Date.now()
   readonly #out: BepTransport

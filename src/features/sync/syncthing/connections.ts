@@ -23,6 +23,8 @@ import type { BepAddress, SyncthingDeviceConfig } from './devices.js'
 const maxHandshakes = 32
 const minBackoffMs = 1000
 const maxBackoffMs = 60_000
+/** A connection that lasted this long resets the device's backoff. */
+const healthyMs = 10_000
 
 /** An authenticated connection, Hello exchanged, ready for BEP messages. */
 export interface SyncthingConnection {
@@ -132,10 +134,13 @@ export class SyncthingConnections implements Startable {
     this.#dialDue()
   }
 
-  /** A connection ended: dial the device again soon (after its backoff). */
-  noteDisconnected (device: DeviceId): void {
-    const b = this.#backoff.get(device)
-    if (b !== undefined) b.due = Math.min(b.due, Date.now() + b.delay)
+  /**
+   * A connection ended after `livedMs`: dial the device again soon if it had been up for a while,
+   * else after its (growing) backoff, so a device that accepts and then drops us (paused, not
+   * sharing) is not called every second.
+   */
+  noteDisconnected (device: DeviceId, livedMs: number): void {
+    if (livedMs >= healthyMs) this.#backoff.set(device, { due: Date.now() + minBackoffMs, delay: minBackoffMs })
   }
 
   #dialDue (): void {
@@ -161,7 +166,6 @@ export class SyncthingConnections implements Startable {
       const socket = connect({ ...bepTlsOptions(this.#o.identity), host: address.host, port: address.port, servername: '' })
       try {
         await this.#setUp(socket, where, 'out', { expected: device })
-        this.#backoff.set(device, { due: 0, delay: minBackoffMs / 2 })
         return
       } catch (err) {
         socket.destroy()

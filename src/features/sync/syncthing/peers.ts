@@ -135,8 +135,8 @@ export class SyncthingPeers implements Startable {
     this.#o.onRemoved(id)
   }
 
-  /** A link ended: redial after the device's backoff. */
-  noteDisconnected (device: DeviceId): void {
-    this.#connections?.noteDisconnected(device)
+  /** A link ended after `livedMs`: redial soon, or after the device's backoff. */
+  noteDisconnected (device: DeviceId, livedMs: number): void {
+    this.#connections?.noteDisconnected(device, livedMs)
   }
 }

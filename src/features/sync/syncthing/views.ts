@@ -4,7 +4,7 @@
  * shared with each.
  */
 import type { DeviceId } from '../../../core/ids.js'
-import type { BepLink, LinkStats } from '../link/bep-link.js'
+import type { BepLink, LinkStats, PeerInfo } from '../link/bep-link.js'
 import type { FolderId } from '../types.js'
 import type { PendingDevice } from './connections.js'
 import type { SyncthingDeviceConfig } from './devices.js'
@@ -15,8 +15,8 @@ export interface SyncthingDeviceView {
   name: string
   addresses: string[]
   connected: boolean
-  /** Name and client the device gave in its Hello (while connected). */
-  peer: { name: string, client: string } | null
+  /** Name and client the device gave in its Hello, its address and who dialled (while connected). */
+  peer: PeerInfo | null
   /** When the current connection opened (ms since the epoch). */
   connectedAt: number | null
   /** Counters of the current connection (messages by type, index records in and out). */
