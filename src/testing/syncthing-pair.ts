@@ -51,7 +51,7 @@ export async function sameTrees (a: string, b: string, what: string, timeoutMs =
       return sa === JSON.stringify(tb) ? ta : undefined
     }, timeoutMs, 250)
   } catch (err) {
-    throw new Error(`${(err as Error).message}${last}`)
+    throw new Error(`${(err as Error).message}${last}`, { cause: err })
   }
 }
 
