@@ -5,9 +5,10 @@
  * side can dial: `weftDials` gives weft Syncthing's address and Syncthing `dynamic`; otherwise
  * Syncthing dials weft's BEP listener and weft waits.
  */
-import { createHash } from 'node:crypto'
-import { mkdir, readFile, readdir } from 'node:fs/promises'
-import { join, relative } from 'node:path'
+import { createHash, randomFillSync } from 'node:crypto'
+import { createReadStream } from 'node:fs'
+import { mkdir, readdir, stat, writeFile } from 'node:fs/promises'
+import { dirname, join, relative } from 'node:path'
 import type { TestDaemon } from './testnet.js'
 import { SyncthingInstance } from './syncthing.js'
 import { waitFor } from './wait.js'
@@ -23,8 +24,11 @@ export interface SyncthingLs {
 /** Names never compared: markers, ignore files, versions. */
 const internal = new Set(['.stfolder', '.stignore', '.stversions'])
 
-/** name → sha256 of every file under `root` (directories as `dir`, temp files included so leftovers show). */
-export async function folderTree (root: string): Promise<Record<string, string>> {
+/**
+ * name → sha256 of every file under `root` (directories as `dir`, temp files included so
+ * leftovers show); with `hash: false`, name → size only (cheap, for polling).
+ */
+export async function folderTree (root: string, hash = true): Promise<Record<string, string>> {
   const out: Record<string, string> = {}
   async function walk (dir: string): Promise<void> {
     const entries = await readdir(dir, { withFileTypes: true })
@@ -33,26 +37,60 @@ export async function folderTree (root: string): Promise<Record<string, string>>
       const path = join(dir, entry.name)
       const name = relative(root, path)
       if (internal.has(name)) continue
-      if (entry.isDirectory()) { out[name + '/'] = 'dir'; await walk(path) } else out[name] = createHash('sha256').update(await readFile(path)).digest('hex')
+      if (entry.isDirectory()) { out[name + '/'] = 'dir'; await walk(path) } else out[name] = hash ? await sha256File(path) : String((await stat(path)).size)
     }
   }
   await walk(root)
   return out
 }
 
-/** Waits until both folders hold the same names with the same content; returns the tree. */
-export async function sameTrees (a: string, b: string, what: string, timeoutMs = 120_000): Promise<Record<string, string>> {
+async function sha256File (path: string): Promise<string> {
+  const h = createHash('sha256')
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer)
+  return h.digest('hex')
+}
+
+/**
+ * Waits until every folder holds the same names with the same content (names and sizes are
+ * polled; content is hashed once they agree); returns the tree of hashes.
+ */
+export async function sameTrees (a: string, b: string, what: string, timeoutMs = 120_000, ...more: string[]): Promise<Record<string, string>> {
+  const dirs = [a, b, ...more]
   let last = ''
   try {
     return await waitFor(what, async () => {
-      const [ta, tb] = await Promise.all([folderTree(a), folderTree(b)])
-      const sa = JSON.stringify(ta)
-      last = `\n  ${a}: ${sa.slice(0, 600)}\n  ${b}: ${JSON.stringify(tb).slice(0, 600)}`
-      return sa === JSON.stringify(tb) ? ta : undefined
+      const sizes = await Promise.all(dirs.map(async (d) => JSON.stringify(await folderTree(d, false))))
+      last = dirs.map((d, i) => `\n  ${d}: ${sizes[i]?.slice(0, 600) ?? ''}`).join('')
+      if (sizes.some((t) => t !== sizes[0])) return undefined
+      const trees = await Promise.all(dirs.map(async (d) => await folderTree(d)))
+      const texts = trees.map((t) => JSON.stringify(t))
+      last = dirs.map((d, i) => `\n  ${d}: ${texts[i]?.slice(0, 600) ?? ''}`).join('')
+      return texts.every((t) => t === texts[0]) ? trees[0] : undefined
     }, timeoutMs, 250)
   } catch (err) {
     throw new Error(`${(err as Error).message}${last}`, { cause: err })
   }
+}
+
+/**
+ * Writes a mixed set of random files under `dir/prefix` (500 MiB at scale 1): one of 260 MiB
+ * (beyond 250 MiB, so blocks of 256 KiB), four of 30 MiB, sixty of 1 MiB, 960 of 64 KiB in
+ * subdirectories, and a few empty files. Returns the number of files and bytes.
+ */
+export async function writeMixedSet (dir: string, prefix: string, scale = 1): Promise<{ files: number, bytes: number }> {
+  const plan: Array<[string, number]> = [[`${prefix}/huge.bin`, Math.round(260 * 2 ** 20 * scale)]]
+  for (let i = 0; i < 4; i++) plan.push([`${prefix}/large-${i}.bin`, Math.round(30 * 2 ** 20 * scale)])
+  for (let i = 0; i < Math.round(60 * scale); i++) plan.push([`${prefix}/medium/m${i}.bin`, 2 ** 20])
+  for (let i = 0; i < Math.round(960 * scale); i++) plan.push([`${prefix}/small/s${Math.floor(i / 100)}/f${i}.dat`, 64 * 1024])
+  for (let i = 0; i < 5; i++) plan.push([`${prefix}/empty-${i}`, 0])
+  let bytes = 0
+  for (const [name, size] of plan) {
+    await mkdir(dirname(join(dir, name)), { recursive: true })
+    // All random: no block can be reused from another file, so every byte crosses the link.
+    await writeFile(join(dir, name), randomFillSync(Buffer.allocUnsafe(size)))
+    bytes += size
+  }
+  return { files: plan.length, bytes }
 }
 
 /** Options of {@link pairWithSyncthing}. */

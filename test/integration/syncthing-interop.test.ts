@@ -1,6 +1,10 @@
 /**
- * A real Syncthing (1.19) is a weft folder peer over BEP on TCP+TLS: files created, modified,
- * deleted and renamed on either side arrive identical on the other (compared by SHA-256).
+ * A real Syncthing (1.19) is a weft folder peer over BEP on TCP+TLS, whichever side dials:
+ * files created, modified, deleted and renamed on either side arrive identical on the other
+ * (compared by SHA-256), a concurrent edit leaves the same conflict copies on both, restarts
+ * exchange only changed records (delta indexes), 500 MiB of mixed sizes syncs each way, and a
+ * folder shared with a weft member and a Syncthing device at once carries changes among all.
+ * Skipped, with one line saying why, when `syncthing` cannot run here.
  */
 import { describe, it, before, after } from 'node:test'
 import { strict as assert } from 'node:assert'
@@ -8,11 +12,11 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, mkdtemp, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { tmpdir } from 'node:os'
-import { startTestnet } from '../../src/testing/testnet.js'
+import { formNetwork, startTestnet, waitForOnline } from '../../src/testing/testnet.js'
 import type { Testnet, TestDaemon } from '../../src/testing/testnet.js'
-import { SyncthingInstance, syncthingUnavailable } from '../../src/testing/syncthing.js'
+import { SyncthingInstance, freeLoopbackPort, syncthingUnavailable } from '../../src/testing/syncthing.js'
 import { waitFor } from '../../src/testing/wait.js'
-import { pairWithSyncthing, sameTrees, syncthingPeer } from '../../src/testing/syncthing-pair.js'
+import { pairWithSyncthing, sameTrees, syncthingPeer, writeMixedSet } from '../../src/testing/syncthing-pair.js'
 import type { SyncthingPair } from '../../src/testing/syncthing-pair.js'
 
 const unavailable = await syncthingUnavailable()
@@ -156,5 +160,82 @@ describe('a real Syncthing as a folder peer (weft dials)', { skip: unavailable !
     }, 60_000, 200)
     assert.equal(afterSt.stats?.recordsOut, 1, `weft sent only the one new record, not all ${total + 2}`)
     assert.equal(afterSt.stats?.recordsIn, 1, `Syncthing sent only its record of the file it pulled, not all ${total + 2}`)
+  })
+})
+
+describe('a real Syncthing that dials weft\'s BEP listener, with 500 MiB each way', { skip: unavailable !== undefined }, () => {
+  let net: Testnet
+  let weft: TestDaemon
+  let pair: SyncthingPair
+  before(async () => {
+    const port = await freeLoopbackPort()
+    net = await startTestnet(1, { names: ['weft'], initArgs: ['--syncthing-listen', `tcp://127.0.0.1:${port}`] })
+    weft = net.daemons[0] as TestDaemon
+    pair = await pairWithSyncthing(weft, { weftDials: false, weftAddress: `tcp://127.0.0.1:${port}` })
+  })
+  after(async () => {
+    await pair?.st.stop()
+    await net?.stop()
+  })
+
+  it('Syncthing called in, and weft knows it', async () => {
+    const peer = await syncthingPeer(weft, pair.st.deviceId)
+    assert.equal(peer.peer?.direction, 'in')
+    assert.match(peer.peer?.client ?? '', /^syncthing v1\./)
+  })
+
+  it('500 MiB of mixed file sizes syncs weft to Syncthing, then Syncthing to weft', async () => {
+    const sent = await writeMixedSet(pair.weftDir, 'from-weft')
+    assert.equal(sent.bytes, 500 * 2 ** 20)
+    await weft.json(['folder', 'rescan', pair.folder])
+    await sameTrees(pair.weftDir, pair.stDir, '500 MiB from weft to arrive on Syncthing', 600_000)
+    await writeMixedSet(pair.stDir, 'from-st')
+    await pair.st.scan(pair.folder)
+    const tree = await sameTrees(pair.weftDir, pair.stDir, '500 MiB from Syncthing to arrive on weft', 600_000)
+    assert.equal(Object.keys(tree).filter((n) => !n.endsWith('/')).length, 2 * sent.files)
+    const status = await weft.json<{ bytesFromPeers: number }>(['folder', 'status', pair.folder])
+    assert.ok(status.bytesFromPeers >= 500 * 2 ** 20, `weft pulled every byte from Syncthing (${status.bytesFromPeers})`)
+    const peer = await syncthingPeer(weft, pair.st.deviceId)
+    assert.equal(peer.connected, true, 'one connection carried it all')
+    console.log(`# link counters after 2 x 500 MiB: ${JSON.stringify(peer.stats)}`)
+  })
+})
+
+describe('one folder shared with a weft member and a Syncthing device at once', { skip: unavailable !== undefined }, () => {
+  let net: Testnet
+  let hub: TestDaemon
+  let member: TestDaemon
+  let pair: SyncthingPair
+  let memberDir: string
+  before(async () => {
+    net = await startTestnet(2, { names: ['hub', 'member'] })
+    ;[hub, member] = net.daemons as [TestDaemon, TestDaemon]
+    await formNetwork([hub, member], 'home')
+    await waitForOnline(hub, [member.deviceId])
+    pair = await pairWithSyncthing(hub, { weftDials: true })
+    memberDir = join(member.home, 'folder')
+    await member.json(['folder', 'add', memberDir, '--net', 'home', '--id', pair.folder])
+  })
+  after(async () => {
+    await pair?.st.stop()
+    await net?.stop()
+  })
+
+  it('changes on any of the three reach the other two', async () => {
+    await writeFile(join(pair.stDir, 'from-st.bin'), randomBytes(400_000))
+    await pair.st.scan(pair.folder)
+    await writeFile(join(memberDir, 'from-member.bin'), randomBytes(300_000))
+    await member.json(['folder', 'rescan', pair.folder])
+    await writeFile(join(pair.weftDir, 'from-hub.txt'), 'hub\n')
+    await hub.json(['folder', 'rescan', pair.folder])
+    const tree = await sameTrees(pair.weftDir, pair.stDir, 'all three files everywhere', 120_000, memberDir)
+    assert.deepEqual(Object.keys(tree).sort(), ['from-hub.txt', 'from-member.bin', 'from-st.bin'])
+    await writeFile(join(memberDir, 'from-st.bin'), 'changed by the member\n')
+    await member.json(['folder', 'rescan', pair.folder])
+    await rm(join(pair.stDir, 'from-hub.txt'))
+    await pair.st.scan(pair.folder)
+    const after = await sameTrees(pair.weftDir, pair.stDir, 'a member\'s edit and a Syncthing delete everywhere', 120_000, memberDir)
+    assert.deepEqual(Object.keys(after).sort(), ['from-member.bin', 'from-st.bin'])
+    assert.equal(await readFile(join(pair.stDir, 'from-st.bin'), 'utf8'), 'changed by the member\n')
   })
 })
