@@ -124,6 +124,34 @@ describe('a real Syncthing as a folder peer (weft dials)', { skip: unavailable !
     }
   })
 
+  it('a modification beats a concurrent delete on both sides, as in Syncthing 1.x', async () => {
+    await writeFile(join(pair.weftDir, 'd1.txt'), 'base d1\n')
+    await writeFile(join(pair.weftDir, 'd2.txt'), 'base d2\n')
+    await weft.json(['folder', 'rescan', pair.folder, '--wait'])
+    await sameTrees(pair.weftDir, pair.stDir, 'the base versions to arrive')
+    await pair.st.api('PATCH', `/rest/config/devices/${pair.weftStId}`, { paused: true })
+    await waitFor('the link to drop', async () => !(await syncthingPeer(weft, pair.st.deviceId)).connected, 30_000, 200)
+    const old = Date.now() / 1000 - 30
+    // d1: weft deletes, Syncthing edits. d2: weft edits (an older mtime than Syncthing's delete, which records the time of deletion), Syncthing deletes.
+    await rm(join(pair.weftDir, 'd1.txt'))
+    await writeFile(join(pair.stDir, 'd1.txt'), 'syncthing kept d1\n')
+    await writeFile(join(pair.weftDir, 'd2.txt'), 'weft kept d2\n')
+    await utimes(join(pair.weftDir, 'd2.txt'), old, old)
+    await rm(join(pair.stDir, 'd2.txt'))
+    await weft.json(['folder', 'rescan', pair.folder, '--wait'])
+    await pair.st.scan(pair.folder)
+    await waitFor('Syncthing to scan its changes', async () => (await pair.st.folderStatus(pair.folder)).state === 'idle', 30_000, 200)
+    await pair.st.api('PATCH', `/rest/config/devices/${pair.weftStId}`, { paused: false })
+    await waitFor('both modifications on both sides', async () => {
+      const t = await sameTrees(pair.weftDir, pair.stDir, 'the folders to converge')
+      return t['d1.txt'] !== undefined && t['d2.txt'] !== undefined ? t : undefined
+    }, 120_000, 500)
+    for (const dir of [pair.weftDir, pair.stDir]) {
+      assert.equal(await readFile(join(dir, 'd1.txt'), 'utf8'), 'syncthing kept d1\n')
+      assert.equal(await readFile(join(dir, 'd2.txt'), 'utf8'), 'weft kept d2\n')
+    }
+  })
+
   it('a restart of either side resumes with delta indexes: only changed records cross', async () => {
     await mkdir(join(pair.stDir, 'many'), { recursive: true })
     for (let i = 0; i < 200; i++) await writeFile(join(pair.stDir, `many/f${i}.txt`), `file ${i}\n`)

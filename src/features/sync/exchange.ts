@@ -12,6 +12,7 @@ import type { BepLink } from './link/bep-link.js'
 import type { BepMessage, BepRequest, BepResponseCode } from './wire/messages.js'
 import type { BepFolder } from './wire/clusterconfig.js'
 import type { BepFileInfo } from './wire/fileinfo.js'
+import { computeBlocksHash } from './wire/fileinfo.js'
 import { nameProblem, resolveInFolder } from './puller/names.js'
 import { announcedFile } from './model/global.js'
 import { mayChangeNeed } from './model/news.js'
@@ -148,7 +149,12 @@ export class Exchange {
     for (;;) {
       const page = this.#ctx.index.localSince(folder, after, indexBatch)
       if (page.length === 0 && !first) return
-      const files = page.map((r) => announcedFile(r))
+      // blocks_hash as Syncthing 2.x computes it (SHA-256 of the block hashes); 1.x compares the
+      // block lists when its own differs (its hash also covers weak hashes, which weft lacks).
+      const files: BepFileInfo[] = page.map((r) => {
+        const f = announcedFile(r)
+        return f.blocks.length > 0 ? { ...f, blocksHash: computeBlocksHash(f.blocks) } : f
+      })
       const last = files[files.length - 1]?.sequence ?? after
       if (first) await this.link.send({ type: 'index', folder, files, lastSequence: last })
       else await this.link.send({ type: 'indexUpdate', folder, files, lastSequence: last, prevSequence: after })

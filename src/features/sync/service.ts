@@ -66,6 +66,14 @@ export interface SyncEvents extends Record<string, unknown> {
   'folder:changed': { folder: FolderId }
 }
 
+/**
+ * The conflict rules weft applies: Syncthing 1.x's, where a modification always beats a delete.
+ * Syncthing 2.x lets the newer change win (keeping a losing modification as a conflict copy);
+ * mixing the two rules in one folder can leave devices disagreeing about a delete-modify
+ * conflict, and the 1.x rule never discards a modification.
+ */
+export const syncthing1Rules = { deleteLosesConflicts: true } as const
+
 /** The bep ID (hex key) of a weft device. */
 export function bepIdOf (device: DeviceId): BepDeviceId {
   return Buffer.from(parseDeviceId(device).publicKey).toString('hex') as BepDeviceId
@@ -113,7 +121,9 @@ export class SyncService implements Startable {
 
   async start (): Promise<void> {
     const configs = await this.#configs.load()
-    this.#index = IndexStore.open({ path: join(this.#o.home, 'index.db'), localDevice: this.#self })
+    // Syncthing 1.x's conflict rule (a modification beats a delete): the rule must be the same
+    // on every device of a folder, and it is what Syncthing 1.x devices apply.
+    this.#index = IndexStore.open({ path: join(this.#o.home, 'index.db'), localDevice: this.#self, rules: syncthing1Rules })
     for (const config of configs) this.#runners.set(config.id, this.#runner(config))
     await this.#o.mesh.handle(bepProtocol, async (stream) => {
       if (!this.#o.networks.fellowDevices().has(stream.remote)) {
