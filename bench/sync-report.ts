@@ -2,7 +2,8 @@
  * The table `npm run bench:sync` prints: per set and system, seconds from the scan request to
  * the receiver in sync, MB/s, files/s, when the last file landed (free of polling delay), the
  * sender's scan time, peak RSS and CPU seconds of
- * sender and receiver (medians over rounds, with ranges), then weft/Syncthing ratios and goals.
+ * sender and receiver (medians over rounds, with ranges), then weft/Syncthing ratios and goals,
+ * and for set (a) the weft ↔ Syncthing runs as ratios to Syncthing → Syncthing.
  */
 import type { DataSet } from './sync-data.js'
 import type { SyncRun } from './sync-proc.js'
@@ -12,6 +13,8 @@ export interface SetResults {
   set: DataSet
   weft: SyncRun[]
   syncthing: SyncRun[]
+  /** weft paired with Syncthing over BEP on TCP+TLS, each way (set a only). */
+  interop?: { weftToSyncthing: SyncRun[], syncthingToWeft: SyncRun[] }
 }
 
 function median (values: number[]): number {
@@ -42,11 +45,21 @@ export function printResults (results: SetResults[], info: { header: string, bas
     console.log('|---|---|---|---|---|---|---|---|')
     console.log(row('weft', set, weft))
     if (syncthing.length > 0) console.log(row('Syncthing', set, syncthing))
+    const interop = results.find((r) => r.set === set)?.interop
+    if (interop !== undefined) {
+      console.log(row('weft → Syncthing', set, interop.weftToSyncthing))
+      console.log(row('Syncthing → weft', set, interop.syncthingToWeft))
+    }
     if (syncthing.length > 0) {
       const ratio = median(syncthing.map((r) => r.seconds)) / median(weft.map((r) => r.seconds))
       const landed = median(syncthing.map((r) => r.landedSeconds)) / median(weft.map((r) => r.landedSeconds))
       console.log(`\nweft / Syncthing throughput: ${ratio.toFixed(2)}× (by the last file landed: ${landed.toFixed(2)}×)`)
       goals.push(`${set.key}: weft ≥ 1.5 × Syncthing: ${ratio >= 1.5 ? 'met' : 'NOT met'} (${ratio.toFixed(2)}×)`)
+      if (interop !== undefined) {
+        const st = median(syncthing.map((r) => r.seconds))
+        const of = (runs: SyncRun[]): string => (st / median(runs.map((r) => r.seconds))).toFixed(2)
+        console.log(`throughput relative to Syncthing → Syncthing: weft → Syncthing ${of(interop.weftToSyncthing)}×, Syncthing → weft ${of(interop.syncthingToWeft)}×`)
+      }
     }
     if (set.key === 'b') {
       const rss = Math.max(...weft.flatMap((r) => r.peakRssMb))

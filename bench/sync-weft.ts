@@ -23,9 +23,11 @@ export interface RunOptions {
   timeoutS: number
 }
 
-type Api = <T>(method: string, path: string, body?: unknown) => Promise<T>
+/** Calls the local API of a daemon. */
+export type Api = <T>(method: string, path: string, body?: unknown) => Promise<T>
 
-async function apiOf (d: TestDaemon): Promise<Api> {
+/** A caller of `d`'s local API (bearer token, JSON). */
+export async function apiOf (d: TestDaemon): Promise<Api> {
   const { url, token } = await d.apiAccess()
   return async <T>(method: string, path: string, body?: unknown): Promise<T> => {
     const call = async (): Promise<Response> => await fetch(`${url}/api/v1${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })

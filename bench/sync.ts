@@ -4,14 +4,17 @@
  * (a) 200 files of random data, 500 MiB; (b) 100,000 files of 1 to 10 KiB. Each run starts
  * fresh processes, moves the set into the sender's folder, requests a scan and times until the
  * receiver reports the whole set in sync (then checks its files). Prints seconds, MB/s,
- * files/s, peak RSS (VmHWM) and CPU seconds per process, and weft/Syncthing ratios.
+ * files/s, peak RSS (VmHWM) and CPU seconds per process, and weft/Syncthing ratios. On set (a),
+ * also weft → Syncthing and Syncthing → weft (one weft daemon paired with one Syncthing over
+ * BEP on TCP+TLS), as ratios to Syncthing → Syncthing in the same run.
  * Goals (issue 4): weft ≥ 1.5 × Syncthing on (a) and (b); < 150 MB RSS per weft daemon on (b).
  *
  * Options (flag or environment):
  *   --sets a,b        BENCH_SETS       which sets (default a,b)
  *   --scale X         BENCH_SCALE      scale file counts, e.g. 0.1 for a quick run (default 1)
  *   --rounds N        BENCH_ROUNDS     rounds per set, weft and Syncthing alternating first (default 1)
- *   --no-syncthing    BENCH_SYNCTHING=0  skip the baseline
+ *   --no-syncthing    BENCH_SYNCTHING=0  skip the baseline (and the interop runs)
+ *   --no-interop      BENCH_INTEROP=0  skip weft → Syncthing and Syncthing → weft on set (a)
  *   --cpu-prof DIR    BENCH_CPU_PROF   write V8 CPU profiles of the weft processes into DIR
  *                     BENCH_TIMEOUT_S  give up on one sync after this long (default 1800)
  */
@@ -25,6 +28,7 @@ import type { DataSet } from './sync-data.js'
 import type { SyncRun } from './sync-proc.js'
 import { runWeft } from './sync-weft.js'
 import { runSyncthing } from './sync-syncthing.js'
+import { runInterop } from './sync-interop.js'
 import { cleanupNow, cleanupOnSignals, onCleanup } from './sync-cleanup.js'
 import { printResults } from './sync-report.js'
 import type { SetResults } from './sync-report.js'
@@ -39,6 +43,7 @@ const sets = option('--sets', 'BENCH_SETS', 'a,b').split(',').map((s) => s.trim(
 const scale = Number(option('--scale', 'BENCH_SCALE', '1'))
 const rounds = Math.max(1, Number(option('--rounds', 'BENCH_ROUNDS', '1')))
 const withSyncthing = !process.argv.includes('--no-syncthing') && process.env.BENCH_SYNCTHING !== '0'
+const withInterop = withSyncthing && !process.argv.includes('--no-interop') && process.env.BENCH_INTEROP !== '0'
 const cpuProf = option('--cpu-prof', 'BENCH_CPU_PROF', '')
 const timeoutS = Number(process.env.BENCH_TIMEOUT_S ?? 1800)
 if (sets.length === 0 || !(scale > 0)) throw new Error('usage: npm run bench:sync -- [--sets a,b] [--scale 0.1] [--rounds N] [--no-syncthing] [--cpu-prof DIR]')
@@ -77,19 +82,22 @@ async function main (): Promise<void> {
         ? await generateLarge(staging, Math.max(1, Math.round(200 * scale)), 2.5 * 2 ** 20)
         : await generateSmall(staging, Math.max(100, Math.round(100_000 * scale)))
       console.log(`${set.title}: generated in ${((performance.now() - generated) / 1000).toFixed(1)} s`)
-      const weft: SyncRun[] = []
-      const syncthing: SyncRun[] = []
+      const runs: Record<string, SyncRun[]> = { weft: [], syncthing: [], 'weft-to-syncthing': [], 'syncthing-to-weft': [] }
+      const interop = skipped === undefined && withInterop && key === 'a'
       for (let round = 0; round < rounds; round++) {
-        const order = skipped === undefined ? (round % 2 === 0 ? ['weft', 'syncthing'] : ['syncthing', 'weft']) : ['weft']
+        const base = skipped === undefined ? (round % 2 === 0 ? ['weft', 'syncthing'] : ['syncthing', 'weft']) : ['weft']
+        const order = interop ? (round % 2 === 0 ? [...base, 'weft-to-syncthing', 'syncthing-to-weft'] : ['syncthing-to-weft', 'weft-to-syncthing', ...base]) : base
         for (const system of order) {
           const options = { work, pollMs: pollMs(key), timeoutS }
-          const run = system === 'weft' ? await runWeft(set, options) : await runSyncthing(set, { ...options, wrap })
-          ;(system === 'weft' ? weft : syncthing).push(run)
+          const run = system === 'weft'
+            ? await runWeft(set, options)
+            : system === 'syncthing' ? await runSyncthing(set, { ...options, wrap }) : await runInterop(set, system as 'weft-to-syncthing' | 'syncthing-to-weft', options)
+          runs[system]?.push(run)
           console.log(`  round ${round + 1}, ${system}: ${run.seconds.toFixed(2)} s (last file ${run.landedSeconds.toFixed(2)} s, scan ${run.scanSeconds.toFixed(2)} s), ${(set.bytes / 1e6 / run.seconds).toFixed(1)} MB/s, peak RSS ${run.peakRssMb.map((r) => r.toFixed(0)).join(' / ')} MB`)
         }
       }
       await rm(staging, { recursive: true, force: true })
-      results.push({ set, weft, syncthing })
+      results.push({ set, weft: runs.weft ?? [], syncthing: runs.syncthing ?? [], ...(interop ? { interop: { weftToSyncthing: runs['weft-to-syncthing'] ?? [], syncthingToWeft: runs['syncthing-to-weft'] ?? [] } } : {}) })
     }
     const version = skipped === undefined ? await syncthingVersion() : undefined
     printResults(results, {

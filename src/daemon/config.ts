@@ -19,6 +19,8 @@ const defaultListen = [`/ip4/0.0.0.0/tcp/${defaultP2pPort}`, `/ip6/::/tcp/${defa
 export const defaultDnsPort = 7553
 /** Default loopback port of the SOCKS5 proxy. */
 export const defaultSocksPort = 7555
+/** The BEP port to use when Syncthing devices must call in (Syncthing's own is 22000). */
+export const suggestedSyncthingPort = 22001
 
 /** `HOST:PORT` on loopback (the reach servers never listen elsewhere), or null for off. */
 const loopbackEndpoint = z.string().regex(/^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\]):\d{1,5}$/, 'a loopback HOST:PORT (127.x.y.z:PORT or [::1]:PORT)').nullable()
@@ -72,7 +74,16 @@ export const configSchema = z.object({
   }).strict().default({ dns: `127.0.0.1:${defaultDnsPort}`, socks: `127.0.0.1:${defaultSocksPort}`, stableAddresses: true }),
   log: z.object({
     level: z.enum(logLevels).default('info')
-  }).strict().default({ level: 'info' })
+  }).strict().default({ level: 'info' }),
+  syncthing: z.object({
+    /**
+     * BEP listener for Syncthing devices (`tcp://HOST:PORT`), or null. Off by default: weft
+     * dials the Syncthing devices it knows (weft syncthing add), so no port needs opening, and
+     * Syncthing's own 22000 is often taken on the same machine. When Syncthing devices must call
+     * in, 22001 is the documented choice (tcp://0.0.0.0:22001).
+     */
+    listen: z.string().regex(/^tcp[46]?:\/\/(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'tcp://HOST:PORT').nullable().default(null)
+  }).strict().default({ listen: null })
 }).strict()
 
 /** A validated configuration. */

@@ -15,6 +15,7 @@ import { NetworkService } from '../network/service.js'
 import { NetworkStore } from '../network/store.js'
 import { Perf } from '../features/perf.js'
 import { SyncService } from '../features/sync/service.js'
+import { parseBepAddress } from '../features/sync/syncthing/devices.js'
 import { ReachService } from '../features/reach/service.js'
 import { Doctor } from '../features/doctor.js'
 import { LinkTables } from '../features/links.js'
@@ -87,7 +88,16 @@ export class Daemon {
       logger: log.child({ component: 'networks' })
     })
     this.perf = new Perf(this.mesh, { isFellow: (device) => this.networks.fellowDevices().has(device) })
-    this.sync = new SyncService({ home: paths.root, deviceName: config.deviceName, mesh: this.mesh, networks: this.networks, logger: log.child({ component: 'sync' }), corruptBlockResponses: faults.has('corrupt-block-responses') })
+    this.sync = new SyncService({
+      home: paths.root,
+      deviceName: config.deviceName,
+      mesh: this.mesh,
+      networks: this.networks,
+      logger: log.child({ component: 'sync' }),
+      corruptBlockResponses: faults.has('corrupt-block-responses'),
+      syncthingListen: config.syncthing.listen === null ? null : parseBepAddress(config.syncthing.listen) ?? null,
+      version: weftVersion
+    })
     this.reach = new ReachService({
       home: paths.root,
       deviceName: config.deviceName,

@@ -154,6 +154,16 @@ export function registerFolderCommands (program: Command): void {
       else process.stdout.write(describe(f) + '\n')
     })
 
+  for (const [name, path, what] of [['share', 'share', 'also sync a folder with a Syncthing device (added with weft syncthing add)'], ['unshare', 'unshare', 'stop syncing a folder with a Syncthing device']] as const) {
+    folder.command(`${name} <id>`).description(what).requiredOption('--syncthing <deviceId>', 'the Syncthing device')
+      .action(async (id: string, flags: { syncthing: string }, command: Command) => {
+        const ctx = contextOf(command)
+        const view = await (await ctx.client()).request<FolderView>('POST', `/folders/${encodeURIComponent(id)}/${path}`, { syncthing: flags.syncthing })
+        if (ctx.json) printJson(view)
+        else process.stdout.write(`${name}: ${id} ${name === 'share' ? 'with' : 'from'} Syncthing device ${flags.syncthing}${name === 'share' ? `\non that device, share folder ID "${id}" with this one` : ''}\n`)
+      })
+  }
+
   for (const [name, method, verb, what] of [['pause', 'POST', 'pause', 'stop syncing for now'], ['resume', 'POST', 'resume', 'sync again'], ['remove', 'DELETE', '', 'stop syncing and forget the folder (files stay)']] as const) {
     folder.command(`${name} <id>`).description(what).action(async (id: string, _f: unknown, command: Command) => {
       const ctx = contextOf(command)

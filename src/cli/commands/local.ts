@@ -8,7 +8,7 @@ import type { Daemon } from '../../daemon/daemon.js'
 import { contextOf } from '../context.js'
 import { printJson } from '../output.js'
 
-interface InitFlags { name?: string, apiPort?: string, listen?: string[], announce?: string[], mdns?: boolean, dns?: string, socks?: string, bootstrap?: string[], relays?: string[], relay?: boolean, dht?: 'auto' | 'server' | 'client' | 'off' }
+interface InitFlags { name?: string, apiPort?: string, listen?: string[], announce?: string[], mdns?: boolean, dns?: string, socks?: string, bootstrap?: string[], relays?: string[], relay?: boolean, dht?: 'auto' | 'server' | 'client' | 'off', syncthingListen?: string }
 
 function configure (flags: InitFlags): (config: Config) => Config {
   return (config) => ({
@@ -28,7 +28,8 @@ function configure (flags: InitFlags): (config: Config) => Config {
       ...config.reach,
       dns: flags.dns === undefined ? config.reach.dns : flags.dns === 'off' ? null : flags.dns,
       socks: flags.socks === undefined ? config.reach.socks : flags.socks === 'off' ? null : flags.socks
-    }
+    },
+    syncthing: flags.syncthingListen === undefined ? config.syncthing : { ...config.syncthing, listen: flags.syncthingListen === 'off' ? null : flags.syncthingListen }
   })
 }
 
@@ -45,6 +46,7 @@ function initOptions (command: Command): Command {
     .option('--no-mdns', 'do not discover members on the LAN by mDNS')
     .option('--dns <host:port>', 'loopback address of the DNS server for .weft names, or off (default 127.0.0.1:7553)')
     .option('--socks <host:port>', 'loopback address of the SOCKS5 proxy, or off (default 127.0.0.1:7555)')
+    .option('--syncthing-listen <tcp://host:port>', 'accept Syncthing devices on this TCP address (e.g. tcp://0.0.0.0:22001), or off (default off: weft dials them)')
 }
 
 function banner (daemon: Daemon): string {

@@ -5,6 +5,7 @@ import { Hono } from 'hono'
 import { WeftError } from '../../core/errors.js'
 import type { SyncService } from '../../features/sync/service.js'
 import { addFolderBody, parseBody } from './schemas.js'
+import { shareFolderBody } from './syncthing-routes.js'
 
 /** Builds the folder routes. */
 export function folderRoutes (sync: SyncService): Hono {
@@ -25,5 +26,11 @@ export function folderRoutes (sync: SyncService): Hono {
   app.post('/:id/pause', async (c) => c.json(await sync.setPaused(c.req.param('id'), true)))
   app.post('/:id/resume', async (c) => c.json(await sync.setPaused(c.req.param('id'), false)))
   app.delete('/:id', async (c) => { await sync.remove(c.req.param('id')); return c.json({ ok: true }) })
+  for (const [path, shared] of [['share', true], ['unshare', false]] as const) {
+    app.post(`/:id/${path}`, async (c) => {
+      const body = await parseBody(shareFolderBody, async (): Promise<unknown> => await c.req.json())
+      return c.json(await sync.shareWithSyncthing(c.req.param('id'), body.syncthing, shared))
+    })
+  }
   return app
 }

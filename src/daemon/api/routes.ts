@@ -8,6 +8,7 @@ import { createNetworkBody, inviteBody, joinBody, parseBody, perfBody } from './
 import { parseDeviceId } from '../../identity/device-id.js'
 import { reachRoutes } from './reach-routes.js'
 import { folderRoutes } from './folder-routes.js'
+import { syncthingRoutes } from './syncthing-routes.js'
 
 /** Builds the `/api/v1` routes. */
 export function apiRoutes (backend: ApiBackend): Hono {
@@ -40,6 +41,7 @@ export function apiRoutes (backend: ApiBackend): Hono {
     return c.json(await nets.join(body.code, { signal: c.req.raw.signal }), 201)
   })
   app.route('/folders', folderRoutes(backend.sync))
+  app.route('/syncthing', syncthingRoutes(backend.sync))
   app.route('/', reachRoutes(backend.reach))
   app.get('/peers', (c) => c.json(nets.peers()))
   app.get('/doctor', async (c) => c.json(await backend.doctor.report({ signal: c.req.raw.signal })))

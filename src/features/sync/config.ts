@@ -5,7 +5,7 @@
 import { z } from 'zod'
 import { WeftError } from '../../core/errors.js'
 import { readFileIfExists, writeFileAtomic } from '../../core/atomic-file.js'
-import type { NetworkId } from '../../core/ids.js'
+import type { DeviceId, NetworkId } from '../../core/ids.js'
 import type { FolderId, FolderType, VersioningConfig } from './types.js'
 
 /** One synced folder. */
@@ -22,6 +22,8 @@ export interface FolderConfig {
   rescanIntervalS: number
   /** Watch the folder for changes. */
   watch: boolean
+  /** Syncthing devices the folder is also shared with (over BEP on TCP+TLS). */
+  syncthing?: DeviceId[]
 }
 
 const folderIdPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
@@ -46,7 +48,8 @@ const folderSchema = z.object({
   paused: z.boolean(),
   versioning: versioningSchema,
   rescanIntervalS: z.number().int().min(10).max(86400 * 7),
-  watch: z.boolean()
+  watch: z.boolean(),
+  syncthing: z.array(z.string().regex(/^[A-Z2-7]{7}(-[A-Z2-7]{7}){7}$/).transform((s) => s as DeviceId)).max(1000).optional()
 }).strict()
 
 const fileSchema = z.object({ version: z.literal(1), folders: z.array(folderSchema).max(1000) }).strict()

@@ -12,6 +12,7 @@ import type { BepLink } from './link/bep-link.js'
 import type { BepMessage, BepRequest, BepResponseCode } from './wire/messages.js'
 import type { BepFolder } from './wire/clusterconfig.js'
 import type { BepFileInfo } from './wire/fileinfo.js'
+import { computeBlocksHash } from './wire/fileinfo.js'
 import { nameProblem, resolveInFolder } from './puller/names.js'
 import { announcedFile } from './model/global.js'
 import { mayChangeNeed } from './model/news.js'
@@ -42,6 +43,12 @@ export class Exchange {
   readonly link: BepLink
   /** Folders both sides share, with the highest local sequence sent so far. */
   readonly sent = new Map<FolderId, number>()
+  /** Kinds of ignored data already logged (once per folder and kind, not per record). */
+  readonly #noted = new Set<string>()
+  /** Folders our last ClusterConfig listed. */
+  #announced = new Set<FolderId>()
+  /** The folders of the peer's last ClusterConfig. */
+  #peerFolders: BepFolder[] = []
 
   constructor (ctx: ExchangeContext, link: BepLink) {
     this.#ctx = ctx
@@ -51,6 +58,7 @@ export class Exchange {
   /** Sends our ClusterConfig. */
   async hello (): Promise<void> {
     const { index, self, selfName } = this.#ctx
+    const me = this.link.self
     const folders: BepFolder[] = this.#ctx.foldersFor(this.link).map((runner) => {
       const id = runner.config.id
       const local = index.indexPosition(id, self)
@@ -65,11 +73,12 @@ export class Exchange {
         disableTempIndexes: false,
         paused: runner.config.paused,
         devices: [
-          { id: self, name: selfName, addresses: ['dynamic'], compression: 'metadata', certName: '', maxSequence: local?.maxSequence ?? 0, introducer: false, indexId: index.localIndexId(id), skipIntroductionRemovals: false, encryptionPasswordToken: new Uint8Array() },
-          { id: this.link.bepId, name: '', addresses: ['dynamic'], compression: 'metadata', certName: '', maxSequence: remote?.maxSequence ?? 0, introducer: false, indexId: remote?.indexId ?? 0n, skipIntroductionRemovals: false, encryptionPasswordToken: new Uint8Array() }
+          { id: me, name: selfName, addresses: ['dynamic'], compression: 'metadata', certName: '', maxSequence: local?.maxSequence ?? 0, introducer: false, indexId: index.localIndexId(id), skipIntroductionRemovals: false, encryptionPasswordToken: new Uint8Array() },
+          { id: this.link.bepId, name: this.link.peer?.name ?? '', addresses: ['dynamic'], compression: 'metadata', certName: '', maxSequence: remote?.maxSequence ?? 0, introducer: false, indexId: remote?.indexId ?? 0n, skipIntroductionRemovals: false, encryptionPasswordToken: new Uint8Array() }
         ]
       }
     })
+    this.#announced = new Set(folders.map((f) => f.id))
     await this.link.send({ type: 'clusterConfig', folders, secondary: false })
   }
 
@@ -84,8 +93,26 @@ export class Exchange {
     }
   }
 
+  /**
+   * After a local change of sharing: sends our ClusterConfig again, starts the index exchange
+   * for folders the peer already offered and we now share, and stops announcing folders no
+   * longer shared with it.
+   */
+  async refresh (): Promise<void> {
+    const shared = new Set(this.#ctx.foldersFor(this.link).map((r) => r.config.id))
+    for (const folder of [...this.sent.keys()]) if (!shared.has(folder)) this.sent.delete(folder)
+    await this.hello()
+    const waiting = this.#peerFolders.filter((f) => shared.has(f.id) && !this.sent.has(f.id))
+    if (waiting.length > 0) await this.#applyFolders(waiting)
+  }
+
   async #onClusterConfig (folders: BepFolder[]): Promise<void> {
-    const { index, self, log } = this.#ctx
+    this.#peerFolders = folders
+    await this.#applyFolders(folders)
+  }
+
+  async #applyFolders (folders: BepFolder[]): Promise<void> {
+    const { index, log } = this.#ctx
     let newlyShared = false
     for (const folder of folders) {
       if ((folder.unsupported ?? []).length > 0) {
@@ -101,14 +128,16 @@ export class Exchange {
       if (theirs !== undefined && index.setRemoteIndexId(folder.id, this.link.bepId, theirs.indexId)) {
         log.info({ device: this.link.device, folder: folder.id }, 'peer has a new index; expecting a full index')
       }
-      const ours = folder.devices.find((d) => d.id === self)
+      // On a Syncthing link this device is known by its certificate's ID, not its weft key.
+      const ours = folder.devices.find((d) => d.id === this.link.self)
       const from = ours !== undefined && ours.indexId === index.localIndexId(folder.id) ? ours.maxSequence : 0
-      if (!this.sent.has(folder.id)) newlyShared = true
+      if (!this.#announced.has(folder.id)) newlyShared = true
       this.sent.set(folder.id, from)
       await this.sendIndex(folder.id, from === 0)
     }
-    // The peer now shares a folder our last ClusterConfig may not have listed for it: tell it
-    // (it answers only if that is news to it too, so this settles after one round).
+    // The peer shares a folder our last ClusterConfig did not list: tell it. Not otherwise: a
+    // ClusterConfig restarts the peer's index sending from the max sequence it states, so an
+    // extra one sent before the peer's first updates arrive makes it send them twice.
     if (newlyShared) await this.hello()
   }
 
@@ -120,7 +149,12 @@ export class Exchange {
     for (;;) {
       const page = this.#ctx.index.localSince(folder, after, indexBatch)
       if (page.length === 0 && !first) return
-      const files = page.map((r) => announcedFile(r))
+      // blocks_hash as Syncthing 2.x computes it (SHA-256 of the block hashes); 1.x compares the
+      // block lists when its own differs (its hash also covers weak hashes, which weft lacks).
+      const files: BepFileInfo[] = page.map((r) => {
+        const f = announcedFile(r)
+        return f.blocks.length > 0 ? { ...f, blocksHash: computeBlocksHash(f.blocks) } : f
+      })
       const last = files[files.length - 1]?.sequence ?? after
       if (first) await this.link.send({ type: 'index', folder, files, lastSequence: last })
       else await this.link.send({ type: 'indexUpdate', folder, files, lastSequence: last, prevSequence: after })
@@ -144,6 +178,7 @@ export class Exchange {
         this.#ctx.log.warn({ device: this.link.device, folder, name: f.name, problem }, 'refused a record from a peer')
         continue
       }
+      for (const note of f.ignored ?? []) this.#noteIgnored(folder, f.name, note)
       accepted.push(toFileInfo(f))
     }
     // A peer echoing versions we have (it pulled them from us) cannot create a need: no pass.
@@ -151,6 +186,15 @@ export class Exchange {
     const news = kind === 'full' || accepted.some((f) => mayChangeNeed(index.getFile(folder, self, f.name), f))
     index.applyRemote(folder, this.link.bepId, accepted, kind)
     if (news) runner.requestPull()
+  }
+
+  #noteIgnored (folder: FolderId, name: string, note: string): void {
+    const kind = note.split(':')[0] ?? note
+    const key = `${folder}/${kind}`
+    if (this.#noted.has(key)) return
+    this.#noted.add(key)
+    const what = kind === 'platform' ? 'ownership and extended attributes (platform data)' : kind === 'permissions' ? 'permission bits above 0o777' : `unknown field ${note}`
+    this.#ctx.log.info({ device: this.link.device, folder, name, ignored: note }, `peer sends ${what}; weft does not apply it (logged once per folder)`)
   }
 
   async #onRequest (req: BepRequest): Promise<void> {

@@ -20,8 +20,15 @@ import { isConflictName } from './model/global.js'
 import { FolderConfigStore, isFolderId } from './config.js'
 import type { FolderConfig } from './config.js'
 import { FolderRunner } from './folder-runner.js'
-import { BepLink, bepProtocol } from './link/bep-link.js'
+import { BepLink, bepKeepalive, bepProtocol } from './link/bep-link.js'
 import { Exchange } from './exchange.js'
+import { SyncthingPeers, bepIdOfSyncthing } from './syncthing/peers.js'
+import type { SyncthingConnection } from './syncthing/connections.js'
+import type { AddSyncthingDeviceRequest } from './syncthing/peers.js'
+import { encodeFrame } from './wire/framing.js'
+import type { BepAddress } from './syncthing/devices.js'
+import { syncthingDeviceViews } from './syncthing/views.js'
+import type { SyncthingDevicesView } from './syncthing/views.js'
 import type { BepFolder } from './wire/clusterconfig.js'
 import type { BepDeviceId, FolderId, FolderType, VersioningConfig } from './types.js'
 import { fileRecordView, folderView } from './views.js'
@@ -36,6 +43,10 @@ export interface SyncServiceOptions {
   logger: Logger
   /** Test fault: answer block requests with one bit flipped (peers must discard the data). */
   corruptBlockResponses?: boolean
+  /** Where to listen for Syncthing devices (default null: dial out only). */
+  syncthingListen?: BepAddress | null
+  /** weft's version, for the Hello sent to Syncthing devices. */
+  version?: string
 }
 
 /** What `weft folder add` asks for. */
@@ -55,6 +66,14 @@ export interface SyncEvents extends Record<string, unknown> {
   'folder:changed': { folder: FolderId }
 }
 
+/**
+ * The conflict rules weft applies: Syncthing 1.x's, where a modification always beats a delete.
+ * Syncthing 2.x lets the newer change win (keeping a losing modification as a conflict copy);
+ * mixing the two rules in one folder can leave devices disagreeing about a delete-modify
+ * conflict, and the 1.x rule never discards a modification.
+ */
+export const syncthing1Rules = { deleteLosesConflicts: true } as const
+
 /** The bep ID (hex key) of a weft device. */
 export function bepIdOf (device: DeviceId): BepDeviceId {
   return Buffer.from(parseDeviceId(device).publicKey).toString('hex') as BepDeviceId
@@ -70,6 +89,7 @@ export class SyncService implements Startable {
   readonly #offers = new Map<string, OfferView>()
   readonly #linking = new Map<DeviceId, Promise<Exchange>>()
   readonly #self: BepDeviceId
+  readonly #syncthing: SyncthingPeers
   #index?: IndexStore
   #off: Array<() => void> = []
 
@@ -77,6 +97,21 @@ export class SyncService implements Startable {
     this.#o = options
     this.#configs = new FolderConfigStore(join(options.home, 'folders.json'))
     this.#self = bepIdOf(options.networks.key.deviceId)
+    this.#syncthing = new SyncthingPeers({
+      home: options.home,
+      deviceName: options.deviceName,
+      version: options.version ?? '0.0.0',
+      listen: options.syncthingListen ?? null,
+      logger: options.logger.child({ part: 'syncthing' }),
+      connected: (device) => this.#exchanges.get(device)?.link.open === true,
+      attach: (connection) => { this.#attachSyncthing(connection) },
+      onRemoved: (device) => { this.#exchanges.get(device)?.link.close('device removed') }
+    })
+  }
+
+  /** The Syncthing identity, devices and connections. */
+  get syncthing (): SyncthingPeers {
+    return this.#syncthing
   }
 
   get #db (): IndexStore {
@@ -86,7 +121,9 @@ export class SyncService implements Startable {
 
   async start (): Promise<void> {
     const configs = await this.#configs.load()
-    this.#index = IndexStore.open({ path: join(this.#o.home, 'index.db'), localDevice: this.#self })
+    // Syncthing 1.x's conflict rule (a modification beats a delete): the rule must be the same
+    // on every device of a folder, and it is what Syncthing 1.x devices apply.
+    this.#index = IndexStore.open({ path: join(this.#o.home, 'index.db'), localDevice: this.#self, rules: syncthing1Rules })
     for (const config of configs) this.#runners.set(config.id, this.#runner(config))
     await this.#o.mesh.handle(bepProtocol, async (stream) => {
       if (!this.#o.networks.fellowDevices().has(stream.remote)) {
@@ -107,10 +144,12 @@ export class SyncService implements Startable {
     for (const device of this.#o.networks.fellowDevices()) {
       if (this.#o.mesh.link(device).online) void this.#link(device).catch(() => {})
     }
+    await this.#syncthing.start()
   }
 
   async stop (): Promise<void> {
     for (const off of this.#off.splice(0)) off()
+    await this.#syncthing.stop()
     for (const exchange of this.#exchanges.values()) exchange.link.close()
     await Promise.all([...this.#runners.values()].map(async (r) => { await r.stop() }))
     this.#index?.close()
@@ -160,41 +199,100 @@ export class SyncService implements Startable {
   async #openLink (device: DeviceId): Promise<Exchange> {
     const out = await this.#o.mesh.openStream(device, bepProtocol)
     const holder: { exchange?: Exchange } = {}
-    const link = new BepLink(device, bepIdOf(device), out, {
-      onMessage: async (_l, message) => { await holder.exchange?.onMessage(message) },
-      onClosed: () => {
-        if (this.#exchanges.get(device) !== holder.exchange) return
-        this.#exchanges.delete(device)
-        // Still a connected member: link again shortly (e.g. it refused us while joining).
-        setTimeout(() => {
-          if (this.#index !== undefined && this.#o.mesh.link(device).online && this.#o.networks.fellowDevices().has(device)) void this.#link(device).catch(() => {})
-        }, 2000).unref()
-      }
-    }, this.#o.logger)
-    const exchange = new Exchange({
-      index: this.#db,
+    const link = new BepLink({
+      kind: 'mesh',
+      device,
+      bepId: bepIdOf(device),
       self: this.#self,
-      selfName: this.#o.deviceName,
+      out,
       log: this.#o.logger,
-      sharedRunner: (l, folder) => this.#sharedRunner(l.device, folder),
-      foldersFor: (l) => [...this.#runners.values()].filter((r) => this.#o.networks.isMember(r.config.network, l.device)),
-      onOffer: (l, folder) => { this.#offer(l.device, folder) },
-      corruptResponses: this.#o.corruptBlockResponses === true
-    }, link)
+      handler: {
+        onMessage: async (_l, message) => { await holder.exchange?.onMessage(message) },
+        onClosed: () => {
+          if (this.#exchanges.get(device) !== holder.exchange) return
+          this.#exchanges.delete(device)
+          // Still a connected member: link again shortly (e.g. it refused us while joining).
+          setTimeout(() => {
+            if (this.#index !== undefined && this.#o.mesh.link(device).online && this.#o.networks.fellowDevices().has(device)) void this.#link(device).catch(() => {})
+          }, 2000).unref()
+        }
+      }
+    })
+    const exchange = this.#exchange(link)
     holder.exchange = exchange
     this.#exchanges.set(device, exchange)
     await exchange.hello()
     return exchange
   }
 
-  #sharedRunner (device: DeviceId, folder: FolderId): FolderRunner | undefined {
+  #exchange (link: BepLink): Exchange {
+    return new Exchange({
+      index: this.#db,
+      self: this.#self,
+      selfName: this.#o.deviceName,
+      log: this.#o.logger,
+      sharedRunner: (l, folder) => this.#sharedRunner(l, folder),
+      foldersFor: (l) => [...this.#runners.values()].filter((r) => this.#sharesWith(r, l)),
+      onOffer: (l, folder) => { this.#offer(l, folder) },
+      corruptResponses: this.#o.corruptBlockResponses === true
+    }, link)
+  }
+
+  /** A Syncthing device connected (authenticated, Hello exchanged): run BEP with it. */
+  #attachSyncthing (c: SyncthingConnection): void {
+    const existing = this.#exchanges.get(c.device)
+    if (existing?.link.open === true || this.#index === undefined) {
+      this.#o.logger.info({ device: c.device, address: c.address }, 'Syncthing device already connected; closing the new connection')
+      c.channel.end(encodeFrame({ type: 'close', reason: 'already connected' }))
+      return
+    }
+    const holder: { exchange?: Exchange } = {}
+    const link = new BepLink({
+      kind: 'syncthing',
+      device: c.device,
+      bepId: bepIdOfSyncthing(c.device),
+      self: this.#syncthing.selfBepId,
+      out: c.channel,
+      log: this.#o.logger,
+      keepalive: bepKeepalive,
+      peer: { name: c.hello.deviceName, client: `${c.hello.clientName} ${c.hello.clientVersion}`, address: c.address, direction: c.direction },
+      handler: {
+        onMessage: async (_l, message) => { await holder.exchange?.onMessage(message) },
+        onClosed: () => {
+          if (this.#exchanges.get(c.device) === holder.exchange) this.#exchanges.delete(c.device)
+          this.#syncthing.noteDisconnected(c.device, Date.now() - link.openedAt)
+          this.#o.logger.info({ device: c.device }, 'Syncthing device disconnected')
+        }
+      }
+    })
+    const exchange = this.#exchange(link)
+    holder.exchange = exchange
+    this.#exchanges.set(c.device, exchange)
+    void (async () => {
+      try {
+        await exchange.hello()
+      } catch {
+        return
+      }
+      await link.receive(c.channel, c.decoder)
+    })()
+  }
+
+  /** Whether a folder is shared with a link's device (network membership, or the folder's Syncthing list). */
+  #sharesWith (runner: FolderRunner, link: BepLink): boolean {
+    if (link.kind === 'syncthing') return (runner.config.syncthing ?? []).includes(link.device) && this.#syncthing.device(link.device) !== undefined
+    return this.#o.networks.isMember(runner.config.network, link.device)
+  }
+
+  #sharedRunner (link: BepLink, folder: FolderId): FolderRunner | undefined {
     const runner = this.#runners.get(folder)
-    if (runner === undefined || runner.config.paused || !this.#o.networks.isMember(runner.config.network, device)) return undefined
+    if (runner === undefined || runner.config.paused || !this.#sharesWith(runner, link)) return undefined
     return runner
   }
 
-  #offer (device: DeviceId, folder: BepFolder): void {
-    const network = this.#o.networks.activeNetworks().find((r) => this.#o.networks.isMember(r.id, device))
+  #offer (link: BepLink, folder: BepFolder): void {
+    const device = link.device
+    const network = link.kind === 'syncthing' ? undefined : this.#o.networks.activeNetworks().find((r) => this.#o.networks.isMember(r.id, device))
     this.#offers.set(`${folder.id}/${device}`, { id: folder.id, label: folder.label, device, network: network?.id ?? null })
   }
 
@@ -207,8 +305,9 @@ export class SyncService implements Startable {
   async #reconcile (): Promise<void> {
     const fellows = this.#o.networks.fellowDevices()
     for (const [device, exchange] of this.#exchanges) {
-      if (!fellows.has(device)) exchange.link.close()
-      else await exchange.hello().catch(() => {})
+      const known = exchange.link.kind === 'syncthing' ? this.#syncthing.device(device) !== undefined : fellows.has(device)
+      if (!known) exchange.link.close(exchange.link.kind === 'syncthing' ? 'device removed' : undefined)
+      else await exchange.refresh().catch(() => {})
     }
     for (const device of fellows) {
       if (!this.#exchanges.has(device) && this.#o.mesh.link(device).online) void this.#link(device).catch(() => {})
@@ -309,6 +408,45 @@ export class SyncService implements Startable {
     await this.#configs.save([...this.#runners.values()].map((r) => r.config))
     this.#db.dropFolder(runner.config.id)
     await this.#reconcile()
+  }
+
+  /** This device as a Syncthing device: its ID, listener, known and pending devices. */
+  syncthingView (): SyncthingDevicesView {
+    return syncthingDeviceViews({
+      id: this.#syncthing.identity.deviceId,
+      listen: this.#syncthing.listenAddress,
+      devices: this.#syncthing.devices(),
+      link: (device) => this.#exchanges.get(device)?.link,
+      folders: (device) => [...this.#runners.values()].filter((r) => (r.config.syncthing ?? []).includes(device)).map((r) => r.config.id),
+      pending: this.#syncthing.pending()
+    })
+  }
+
+  /** Adds (or updates) a Syncthing device: `weft syncthing add`. */
+  async addSyncthingDevice (request: AddSyncthingDeviceRequest): Promise<SyncthingDevicesView> {
+    await this.#syncthing.add(request)
+    await this.#reconcile()
+    return this.syncthingView()
+  }
+
+  /** Forgets a Syncthing device (folders stop being shared with it). */
+  async removeSyncthingDevice (id: string): Promise<void> {
+    await this.#syncthing.remove(id)
+    await this.#reconcile()
+  }
+
+  /** Shares a folder with a known Syncthing device, or stops sharing it: `weft folder share ID --syncthing DEVICE`. */
+  async shareWithSyncthing (id: string, deviceText: string, shared = true): Promise<FolderView> {
+    const runner = this.#get(id)
+    const device = parseDeviceId(deviceText).deviceId
+    if (shared && this.#syncthing.device(device) === undefined) throw new WeftError('NOT_FOUND', `unknown Syncthing device ${device}: add it first with weft syncthing add ${device} tcp://HOST:PORT`)
+    const current = runner.config.syncthing ?? []
+    const next = shared ? [...new Set([...current, device])] : current.filter((d) => d !== device)
+    runner.config = { ...runner.config, syncthing: next }
+    await this.#configs.save([...this.#runners.values()].map((r) => r.config))
+    for (const key of [...this.#offers.keys()]) if (key === `${runner.config.id}/${device}`) this.#offers.delete(key)
+    await this.#reconcile()
+    return this.view(id)
   }
 
   #get (id: string): FolderRunner {

@@ -30,8 +30,10 @@ export interface FolderView {
   bytesFromPeers: number
   /** Members that sent blocks failing verification (discarded), with how many, since start. */
   badBlocks: Array<{ device: DeviceId, count: number }>
-  /** Members this folder is synced with right now. */
+  /** Members (and Syncthing devices) this folder is synced with right now. */
   peers: DeviceId[]
+  /** Syncthing devices the folder is shared with. */
+  syncthing: DeviceId[]
 }
 
 /** A folder a member offers that this device has not added. */
@@ -68,7 +70,8 @@ export function folderView (runner: FolderRunner, index: IndexStore, peers: Devi
     failed: runner.failedItems,
     bytesFromPeers: runner.bytesFromPeers,
     badBlocks: [...runner.badBlocks].map(([device, count]) => ({ device, count })),
-    peers
+    peers,
+    syncthing: [...(config.syncthing ?? [])]
   }
 }
 

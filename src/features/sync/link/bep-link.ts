@@ -1,30 +1,99 @@
 /**
- * One BEP connection with a peer device, carried over the mesh: each side opens a stream to
- * the other on `/weft/bep/1.0.0` and sends its BEP messages there, framed as BEP frames
- * (header, length, body, LZ4 for metadata); it receives the peer's messages on the peer's
- * stream. The mesh already authenticated the peer, so there is no Hello. Requests are matched
- * to responses by ID, bounded in number and time.
+ * One BEP connection with a peer device, over any byte transport. Between weft members it is
+ * carried over the mesh: each side opens a stream to the other on `/weft/bep/1.0.0` and sends
+ * its BEP messages there (the mesh already authenticated the peer, so there is no Hello), and
+ * receives the peer's messages on the peer's stream. With a Syncthing device it is one TLS
+ * connection, after the Hello exchange (syncthing/handshake.ts), with keepalive Pings. Requests
+ * are matched to responses by ID, bounded in number and time.
  */
 import type { DeviceId } from '../../../core/ids.js'
 import { WeftError } from '../../../core/errors.js'
 import type { Logger } from '../../../core/log.js'
-import type { MeshStream } from '../../../net/types.js'
 import { BepDecoder, encodeFrame } from '../wire/framing.js'
-import type { BepMessage, BepRequest } from '../wire/messages.js'
+import type { BepMessage, BepMessageType, BepRequest } from '../wire/messages.js'
 import type { BepDeviceId } from '../types.js'
 
 /** The mesh protocol carrying BEP. */
 export const bepProtocol = '/weft/bep/1.0.0'
 const requestTimeoutMs = 60_000
 const maxPendingRequests = 512
-/** Largest BEP message accepted from a peer (a 16 MiB block plus headers, or a big index batch). */
+/**
+ * Largest BEP message accepted from a peer: a 16 MiB block plus headers, or a big index batch
+ * (Syncthing sends at most 1,000 records or about 250 KiB per message, one record only when it
+ * alone is larger). BEP itself allows 500 MB; a peer announcing more than this is disconnected
+ * as soon as the length is read, before anything is allocated.
+ */
 export const maxBepMessageBytes = 64 * 1024 * 1024
+
+/** What a link writes to and reads from (a mesh stream or a TLS socket channel). */
+export interface BepTransport extends AsyncIterable<Uint8Array> {
+  /** Writes bytes; resolves once the transport can take more. */
+  write: (data: Uint8Array) => Promise<void>
+  /** Closes both directions abruptly. */
+  abort: (err: Error) => void
+  /** Writes `last`, then closes gracefully (a TLS socket: Syncthing should read our Close). */
+  end?: (last: Uint8Array) => void
+}
+
+/** Which kind of peer a link talks to. */
+export type LinkKind = 'mesh' | 'syncthing'
 
 /** Receives what a link delivers. */
 export interface LinkHandler {
   /** Every message but responses, in order; the next is delivered after this one resolves. */
   onMessage: (link: BepLink, message: BepMessage) => Promise<void>
   onClosed: (link: BepLink) => void
+}
+
+/** Counters of one link since it opened (for status, and for tests of delta indexes). */
+export interface LinkStats {
+  /** Messages received, by type. */
+  messagesIn: Partial<Record<BepMessageType, number>>
+  /** Messages sent, by type. */
+  messagesOut: Partial<Record<BepMessageType, number>>
+  /** FileInfo records received in Index and IndexUpdate messages. */
+  recordsIn: number
+  /** FileInfo records sent in Index and IndexUpdate messages. */
+  recordsOut: number
+}
+
+/** Keepalive timing (BEP: Ping after 90 s without sending, give up after 300 s without receiving). */
+export interface Keepalive {
+  pingAfterMs: number
+  receiveTimeoutMs: number
+}
+
+/** BEP's keepalive timing, as Syncthing uses it. */
+export const bepKeepalive: Keepalive = { pingAfterMs: 90_000, receiveTimeoutMs: 300_000 }
+
+/** Options of {@link BepLink}. */
+export interface BepLinkOptions {
+  kind: LinkKind
+  /** The peer: a weft device ID, or a Syncthing device ID (same text form). */
+  device: DeviceId
+  /** The peer's BEP device ID. */
+  bepId: BepDeviceId
+  /** This device's BEP device ID on this link (weft key, or Syncthing certificate hash). */
+  self: BepDeviceId
+  /** Where our messages go. */
+  out: BepTransport
+  handler: LinkHandler
+  log: Logger
+  /** Send Pings and drop a silent peer (default: off). */
+  keepalive?: Keepalive
+  /** The peer's name and software (from its Hello) and where it is, when known. */
+  peer?: PeerInfo
+}
+
+/** What a TLS link knows of its peer. */
+export interface PeerInfo {
+  /** Device name and client software, from the Hello. */
+  name: string
+  client: string
+  /** `tcp://HOST:PORT` of the other end. */
+  address: string
+  /** Who dialled: `out` we did, `in` the peer did. */
+  direction: 'in' | 'out'
 }
 
 interface Pending {
@@ -35,22 +104,39 @@ interface Pending {
 
 /** A BEP connection to one peer. */
 export class BepLink {
+  readonly kind: LinkKind
   readonly device: DeviceId
   readonly bepId: BepDeviceId
-  readonly #out: MeshStream
+  readonly self: BepDeviceId
+  readonly peer: PeerInfo | undefined
+  readonly stats: LinkStats = { messagesIn: {}, messagesOut: {}, recordsIn: 0, recordsOut: 0 }
+  readonly openedAt = Date.now()
+  readonly #out: BepTransport
   readonly #handler: LinkHandler
   readonly #log: Logger
   readonly #pending = new Map<number, Pending>()
   #nextId = 1
   #closed = false
-  #inbound?: MeshStream
+  #inbound?: BepTransport
+  #lastSent = Date.now()
+  #lastReceived = Date.now()
+  #keepaliveTimer?: NodeJS.Timeout
 
-  constructor (device: DeviceId, bepId: BepDeviceId, out: MeshStream, handler: LinkHandler, log: Logger) {
-    this.device = device
-    this.bepId = bepId
-    this.#out = out
-    this.#handler = handler
-    this.#log = log
+  constructor (options: BepLinkOptions) {
+    this.kind = options.kind
+    this.device = options.device
+    this.bepId = options.bepId
+    this.self = options.self
+    this.peer = options.peer
+    this.#out = options.out
+    this.#handler = options.handler
+    this.#log = options.log
+    const keepalive = options.keepalive
+    if (keepalive !== undefined) {
+      const every = Math.max(50, Math.min(keepalive.pingAfterMs, keepalive.receiveTimeoutMs) / 4)
+      this.#keepaliveTimer = setInterval(() => { this.#tick(keepalive) }, every)
+      this.#keepaliveTimer.unref()
+    }
   }
 
   /** True until the link closed. */
@@ -58,16 +144,34 @@ export class BepLink {
     return !this.#closed
   }
 
+  #tick (keepalive: Keepalive): void {
+    const now = Date.now()
+    if (now - this.#lastReceived >= keepalive.receiveTimeoutMs) {
+      this.#log.warn({ device: this.device, silentMs: now - this.#lastReceived }, 'BEP peer sent nothing for too long; disconnecting')
+      this.close('read timeout')
+      return
+    }
+    if (now - this.#lastSent >= keepalive.pingAfterMs) void this.send({ type: 'ping' }).catch(() => {})
+  }
+
   /** Sends one message. */
   async send (message: BepMessage): Promise<void> {
     if (this.#closed) throw new WeftError('PEER_UNREACHABLE', `link to ${this.device} is closed`)
+    const frame = encodeFrame(message, { compression: 'metadata', maxMessageBytes: maxBepMessageBytes })
+    this.#count(this.stats.messagesOut, message)
+    if (message.type === 'index' || message.type === 'indexUpdate') this.stats.recordsOut += message.files.length
+    this.#lastSent = Date.now()
     try {
-      await this.#out.write(encodeFrame(message, { compression: 'metadata', maxMessageBytes: maxBepMessageBytes }))
+      await this.#out.write(frame)
     } catch (err) {
       // Our stream is gone (the peer refused or dropped it): the link is over; the service redials.
       this.close()
       throw err
     }
+  }
+
+  #count (table: Partial<Record<BepMessageType, number>>, message: BepMessage): void {
+    table[message.type] = (table[message.type] ?? 0) + 1
   }
 
   /** Sends a Request and resolves with the Response data (rejects on error codes and timeouts). */
@@ -92,28 +196,50 @@ export class BepLink {
     return await result
   }
 
-  /** Reads the peer's stream until it ends; delivers messages and responses. */
-  async receive (inbound: MeshStream): Promise<void> {
+  /**
+   * Reads the peer's transport until it ends; delivers messages and responses. `decoder` is one
+   * already fed with what followed the Hello (TLS links); mesh streams start without a Hello.
+   */
+  async receive (inbound: BepTransport, decoder = new BepDecoder({ expectHello: false, maxMessageBytes: maxBepMessageBytes })): Promise<void> {
     // A newer stream from the peer replaces an older one (the peer reconnected or raced).
     this.#inbound?.abort(new Error('replaced by a newer stream'))
     this.#inbound = inbound
-    const decoder = new BepDecoder({ expectHello: false, maxMessageBytes: maxBepMessageBytes })
+    let reason = 'peer disconnected'
     try {
+      if (await this.#drain(decoder)) return
       for await (const chunk of inbound) {
-        for (const frame of decoder.feed(chunk)) {
-          if (frame.kind !== 'message') throw new WeftError('PROTOCOL_ERROR', 'unexpected Hello on a mesh BEP stream')
-          const message = frame.message
-          if (message.type === 'response') this.#settle(message.id, message.code === 'noError' ? message.data : new WeftError('NOT_FOUND', `peer answered ${message.code}`))
-          else if (message.type === 'close') { this.#log.info({ device: this.device, reason: message.reason }, 'peer closed the BEP connection'); return }
-          else await this.#handler.onMessage(this, message)
-        }
+        this.#lastReceived = Date.now()
+        decoder.push(chunk)
+        if (await this.#drain(decoder)) return
+        if (this.#closed) return
       }
+      decoder.end()
     } catch (err) {
-      if (this.#inbound === inbound) this.#log.warn({ device: this.device, err: (err as Error).message }, 'BEP connection failed')
-      inbound.abort(err as Error)
+      reason = (err as Error).message
+      if (this.#inbound === inbound && !this.#closed) {
+        this.#log.warn({ device: this.device, kind: this.kind, err: reason }, 'BEP connection failed; disconnecting')
+        this.close(reason)
+      }
+      if (inbound !== this.#out) inbound.abort(err as Error)
     } finally {
-      if (this.#inbound === inbound) this.close()
+      if (this.#inbound === inbound) this.close(reason)
     }
+  }
+
+  /** Handles every complete frame; true when the peer sent Close. */
+  async #drain (decoder: BepDecoder): Promise<boolean> {
+    for (let frame = decoder.next(); frame !== undefined; frame = decoder.next()) {
+      if (frame.kind !== 'message') throw new WeftError('PROTOCOL_ERROR', 'unexpected Hello after the connection started')
+      const message = frame.message
+      this.#count(this.stats.messagesIn, message)
+      if (message.type === 'index' || message.type === 'indexUpdate') this.stats.recordsIn += message.files.length
+      if (message.type === 'response') this.#settle(message.id, message.code === 'noError' ? message.data : new WeftError('NOT_FOUND', `peer answered ${message.code}`))
+      else if (message.type === 'close') {
+        this.#log.info({ device: this.device, reason: message.reason }, 'peer closed the BEP connection')
+        return true
+      } else await this.#handler.onMessage(this, message)
+    }
+    return false
   }
 
   #settle (id: number, result: Uint8Array | Error): void {
@@ -125,12 +251,17 @@ export class BepLink {
     else pending.resolve(result)
   }
 
-  /** Closes the link; pending requests fail. */
-  close (): void {
+  /**
+   * Closes the link; pending requests fail. With a `reason`, a Syncthing peer is first sent a
+   * Close message saying why (best effort: it is not waited for).
+   */
+  close (reason?: string): void {
     if (this.#closed) return
     this.#closed = true
+    clearInterval(this.#keepaliveTimer)
     for (const [id] of this.#pending) this.#settle(id, new WeftError('PEER_UNREACHABLE', `connection to ${this.device} closed`))
-    this.#out.abort(new Error('link closed'))
+    if (reason !== undefined && this.kind === 'syncthing' && this.#out.end !== undefined) this.#out.end(encodeFrame({ type: 'close', reason: reason.slice(0, 1024) }))
+    else this.#out.abort(new Error(reason ?? 'link closed'))
     this.#handler.onClosed(this)
   }
 }
