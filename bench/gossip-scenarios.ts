@@ -24,9 +24,11 @@ export interface Spread {
   firstToQuorumMs: number
   /** From the event to `quorum` of the members. */
   totalMs: number
-  /** Highest and mean send rate of a member over the spreading window (kbit/s). */
+  /** Highest and mean send rate of a member over the spreading window, gossip and probes only (kbit/s). */
   maxKbps: number
   meanKbps: number
+  /** Highest send rate of a member counting full-state syncs too (kbit/s). */
+  maxWithSyncKbps: number
   reached: boolean
 }
 
@@ -55,17 +57,22 @@ function spread (o: ScenarioOptions, state: MemberState, event: (sim: Simulator)
   sim.runWhile(() => first >= 0, limit)
   const firstAt = first < 0 ? limit : first
   const atFirst = [...sim.bytesSent]
+  const syncAtFirst = [...sim.syncBytesSent]
   const reached = sim.runWhile(() => count >= quorum, limit)
   const end = sim.now
   const seconds = Math.max(0.001, (end - firstAt) / 1000)
   let max = 0
+  let maxAll = 0
   let sum = 0
   for (let i = 0; i < o.members; i++) {
-    const b = (sim.bytesSent[i] ?? 0) - (atFirst[i] ?? 0)
+    const all = (sim.bytesSent[i] ?? 0) - (atFirst[i] ?? 0)
+    const b = all - ((sim.syncBytesSent[i] ?? 0) - (syncAtFirst[i] ?? 0))
     sum += b
     if (b > max) max = b
+    if (all > maxAll) maxAll = all
   }
-  return { toFirstMs: firstAt - start, firstToQuorumMs: end - firstAt, totalMs: end - start, maxKbps: max * 8 / 1000 / seconds, meanKbps: sum / o.members * 8 / 1000 / seconds, reached }
+  const kbps = (bytes: number): number => bytes * 8 / 1000 / seconds
+  return { toFirstMs: firstAt - start, firstToQuorumMs: end - firstAt, totalMs: end - start, maxKbps: kbps(max), meanKbps: kbps(sum / o.members), maxWithSyncKbps: kbps(maxAll), reached }
 }
 
 /** A new member joins through one seed. */

@@ -88,6 +88,8 @@ export class Simulator {
   readonly machines: Array<Swim | undefined> = []
   /** Bytes each member sent so far. */
   bytesSent: number[] = []
+  /** Of which in full-state syncs (memberlist sends those over TCP, Serf's figures leave them out). */
+  syncBytesSent: number[] = []
   packetsSent = 0
   packetsLost = 0
   /** Cuts the link between two members while it returns true. */
@@ -165,6 +167,7 @@ export class Simulator {
     this.ids.push(id)
     this.#index.set(id, i)
     this.bytesSent.push(0)
+    this.syncBytesSent.push(0)
     this.#scheduled.push(Infinity)
     return i
   }
@@ -195,7 +198,9 @@ export class Simulator {
     for (const out of m.take()) {
       if (out.kind === 'change') { this.onChange(i, out, this.now); continue }
       const to = this.#index.get(out.to)
-      this.bytesSent[i] = (this.bytesSent[i] ?? 0) + sizeOf(out.packet)
+      const size = sizeOf(out.packet)
+      this.bytesSent[i] = (this.bytesSent[i] ?? 0) + size
+      if (out.packet.msgs[0]?.t === 'sync') this.syncBytesSent[i] = (this.syncBytesSent[i] ?? 0) + size
       this.packetsSent++
       if (to === undefined || this.partitioned(i, to) || this.#random() < (this.#o.loss ?? 0)) { this.packetsLost++; continue }
       const lat = this.#o.latencyMs ?? { min: 1, max: 5 }

@@ -181,9 +181,11 @@ export class Swim {
       this.#nextSyncAt = now + pushPullInterval(p, this.table.size)
     }
     if (!this.#leaving && now >= this.#nextReconnectAt) {
+      // Serf's rule: try with probability dead/live, so the whole cluster makes about one
+      // attempt per dead member per interval rather than every member one each.
       const dead = [...this.dead]
       const peer = dead[Math.floor(this.#random() * dead.length)]
-      if (peer !== undefined) this.#sendSync(peer, false, false)
+      if (peer !== undefined && this.#random() < dead.length / Math.max(1, this.liveCount)) this.#sendSync(peer, false, false)
       this.#nextReconnectAt = now + p.reconnectIntervalMs
     }
     for (const { id, inc } of this.suspicions.due(now)) {
