@@ -14,6 +14,7 @@ import { registerReachCommands } from './commands/reach.js'
 import { registerPipeCommand } from './commands/pipe.js'
 import { registerSendCommands } from './commands/send.js'
 import { registerSyncthingCommands } from './commands/syncthing.js'
+import { registerCatalogCommands } from './commands/catalog.js'
 
 /** Builds the program (exported for tests). */
 export function buildProgram (): Command {
@@ -33,6 +34,7 @@ export function buildProgram (): Command {
   registerPipeCommand(program)
   registerSendCommands(program)
   registerSyncthingCommands(program)
+  registerCatalogCommands(program)
   for (const command of program.commands) {
     command.exitOverride()
     for (const sub of command.commands) sub.exitOverride()

@@ -15,6 +15,7 @@ import { NetworkStore } from '../network/store.js'
 import { Perf } from '../features/perf.js'
 import { SyncService } from '../features/sync/service.js'
 import { ReachService } from '../features/reach/service.js'
+import { CatalogService } from '../features/catalog/service.js'
 import { weftVersion } from '../version.js'
 import { WeftError } from '../core/errors.js'
 import { loadConfig, parseEndpoint } from './config.js'
@@ -50,6 +51,7 @@ export class Daemon {
   readonly perf: Perf
   readonly sync: SyncService
   readonly reach: ReachService
+  readonly catalog: CatalogService
   readonly api: ApiServer
   #startedAt = 0
   #release?: () => Promise<void>
@@ -84,10 +86,22 @@ export class Daemon {
       logger: log.child({ component: 'reach' }),
       stableAddresses: config.reach.stableAddresses,
       dns: config.reach.dns === null ? null : parseEndpoint(config.reach.dns),
-      socks: config.reach.socks === null ? null : parseEndpoint(config.reach.socks)
+      socks: config.reach.socks === null ? null : parseEndpoint(config.reach.socks),
+      dnsServices: () => this.catalog.dnsInstances()
+    })
+    this.catalog = new CatalogService({
+      home: paths.root,
+      deviceName: config.deviceName,
+      mesh: this.mesh,
+      networks: this.networks,
+      logger: log.child({ component: 'catalog' }),
+      gossip: config.catalog.gossip,
+      configServices: config.catalog.services,
+      exposed: () => this.reach.registry.list(),
+      stableAddress: (device) => this.reach.stableAddress(device)
     })
     this.api = new ApiServer({ host: config.api.host, port: config.api.port, paths, logger: log.child({ component: 'api' }) })
-    this.api.attach({ status: () => this.status(), networks: this.networks, perf: this.perf, sync: this.sync, reach: this.reach })
+    this.api.attach({ status: () => this.status(), networks: this.networks, perf: this.perf, sync: this.sync, reach: this.reach, catalog: this.catalog })
   }
 
   /** Loads key and config from `home`; NOT_INITIALIZED or CONFIG_INVALID when they are missing or bad. */
@@ -134,7 +148,7 @@ export class Daemon {
   }
 
   #components (): Startable[] {
-    return [this.mesh, this.networks, this.perf, this.sync, this.reach, this.api]
+    return [this.mesh, this.networks, this.perf, this.sync, this.reach, this.catalog, this.api]
   }
 
   /** What `weft status` shows. */

@@ -8,6 +8,7 @@ import { createNetworkBody, inviteBody, joinBody, parseBody, perfBody } from './
 import { parseDeviceId } from '../../identity/device-id.js'
 import { reachRoutes } from './reach-routes.js'
 import { folderRoutes } from './folder-routes.js'
+import { catalogRoutes } from './catalog-routes.js'
 
 /** Builds the `/api/v1` routes. */
 export function apiRoutes (backend: ApiBackend): Hono {
@@ -40,6 +41,7 @@ export function apiRoutes (backend: ApiBackend): Hono {
   })
   app.route('/folders', folderRoutes(backend.sync))
   app.route('/', reachRoutes(backend.reach))
+  app.route('/', catalogRoutes(backend.catalog))
   app.get('/peers', (c) => c.json(nets.peers()))
   app.post('/perf', async (c) => {
     const body = await parseBody(perfBody, async (): Promise<unknown> => await c.req.json())
@@ -54,7 +56,10 @@ export function apiRoutes (backend: ApiBackend): Hono {
       nets.events.on('network:removed', send('network:removed')),
       nets.events.on('member:online', send('member:online')),
       nets.events.on('member:offline', send('member:offline')),
-      backend.sync.events.on('folder:changed', send('folder:changed'))
+      backend.sync.events.on('folder:changed', send('folder:changed')),
+      backend.catalog.events.on('catalog:changed', send('catalog:changed')),
+      backend.catalog.events.on('kv:changed', send('kv:changed')),
+      backend.catalog.events.on('member:state', send('member:state'))
     ]
     await stream.writeSSE({ event: 'hello', data: JSON.stringify(backend.status()) })
     const closed = new Promise<void>((resolve) => { stream.onAbort(resolve) })

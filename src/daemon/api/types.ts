@@ -7,6 +7,7 @@ import type { NetworkService } from '../../network/service.js'
 import type { Perf } from '../../features/perf.js'
 import type { ReachService } from '../../features/reach/service.js'
 import type { SyncService } from '../../features/sync/service.js'
+import type { CatalogService } from '../../features/catalog/service.js'
 
 /** `GET /api/v1/status`. */
 export interface StatusView {
@@ -32,4 +33,5 @@ export interface ApiBackend {
   perf: Perf
   sync: SyncService
   reach: ReachService
+  catalog: CatalogService
 }

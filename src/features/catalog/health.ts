@@ -40,7 +40,7 @@ export class HealthMonitor {
     }
     for (const [id, r] of wanted) {
       if (this.#running.has(id) || this.#stopped) continue
-      const run: Running = { registration: r, results: r.checks.map((c) => ({ status: 'critical' as Health, output: c.kind === 'ttl' ? 'TTL check: no check-in yet' : 'not run yet' })), ttl: new Map(), timers: [] }
+      const run: Running = { registration: r, results: r.checks.map((c) => ({ status: 'critical', output: c.kind === 'ttl' ? 'TTL check: no check-in yet' : 'not run yet' })), ttl: new Map(), timers: [] }
       r.checks.forEach((check, i) => {
         if (check.kind === 'ttl') {
           run.ttl.set(i, new TtlState(check.ttlMs))

@@ -29,6 +29,8 @@ import type { SwimParams } from './swim/types.js'
 import { kvKeyPrefix, nodeKeyPrefix, registrationSchema } from './types.js'
 import type { Health, InstanceView, KvView, NodeRecord, PublishedService, RegistrationInput } from './types.js'
 import { instances } from './views.js'
+import { dnsLabel } from '../reach/dns.js'
+import type { DnsServiceInstance } from '../reach/dns.js'
 import type { CatalogQuery, NetworkContext } from './views.js'
 
 /** A service this device exposes through reach (listed in the catalog too). */
@@ -48,6 +50,8 @@ export interface CatalogOptions {
   exposed?: () => ExposedEntry[]
   /** Anti-entropy interval (ms). */
   antiEntropyMs?: number
+  /** A member's stable loopback address (reach), for exposed services in DNS answers. */
+  stableAddress?: (device: DeviceId) => string | undefined
 }
 
 /** Events of the catalog. */
@@ -65,8 +69,8 @@ export class CatalogService implements Startable {
   readonly events = new Emitter<CatalogEvents>()
   readonly registrations: Registrations
   readonly #o: CatalogOptions
-  readonly #self: DeviceId
-  readonly #clock: HybridClock
+  #self: DeviceId
+  #clock: HybridClock
   readonly #gossip = new Map<NetworkId, NetworkGossip>()
   readonly #health: HealthMonitor
   readonly #published = new Map<NetworkId, string>()
@@ -81,8 +85,9 @@ export class CatalogService implements Startable {
 
   constructor (options: CatalogOptions) {
     this.#o = options
-    this.#self = options.mesh.deviceId
-    this.#clock = new HybridClock(this.#self)
+    // The mesh knows its device ID only once started; set again in start().
+    this.#self = '' as DeviceId
+    this.#clock = new HybridClock('')
     this.registrations = new Registrations(join(options.home, 'catalog.json'))
     this.#health = new HealthMonitor(() => { this.#schedulePublish() })
   }
@@ -93,6 +98,8 @@ export class CatalogService implements Startable {
   }
 
   async start (): Promise<void> {
+    this.#self = this.#o.mesh.deviceId
+    this.#clock = new HybridClock(this.#self)
     this.#store = new ReplicaStore(join(this.#o.home, 'catalog.db'))
     this.#clock.observe(this.#store.newestStamp())
     this.#index = this.#store.seq
@@ -198,6 +205,19 @@ export class CatalogService implements Startable {
   instances (q: CatalogQuery & { network?: string } = {}): InstanceView[] {
     const ids = q.network === undefined ? [...this.#gossip.keys()] : [this.#network(q.network)]
     return ids.flatMap((id) => instances(this.#db.list(id, nodeKeyPrefix), this.#context(id), q))
+  }
+
+  /** Healthy instances as the DNS server answers `NAME.service.NET.weft`. */
+  dnsInstances (): DnsServiceInstance[] {
+    if (this.#store === undefined) return []
+    return this.instances({ health: 'healthy' }).map((i) => ({
+      service: i.name,
+      network: dnsLabel(i.networkName),
+      device: dnsLabel(i.deviceName),
+      // An exposed service is reached through the member's stable address on this machine.
+      address: i.source === 'expose' && i.device !== this.#self ? this.#o.stableAddress?.(i.device) ?? i.address : i.address,
+      port: i.port
+    }))
   }
 
   // ---- KV --------------------------------------------------------------------------------

@@ -90,7 +90,7 @@ export class GossipTransport {
         if (this.#stopped) { stream.abort(new Error('gossip stopped')); return }
         peer.stream = stream
         // Nothing comes back on our outgoing stream; reading it notices when it closes.
-        void (async () => { try { for await (const _ of stream) { /* ignored */ } } catch { /* closed */ } if (peer.stream === stream) peer.stream = undefined })()
+        void (async () => { try { for await (const chunk of stream) void chunk } catch { /* closed */ } if (peer.stream === stream) peer.stream = undefined })()
         this.#pump(to, peer)
       }, () => {
         peer.opening = false

@@ -92,7 +92,7 @@ export function decodePacket (bytes: Uint8Array, ids: IdCodec): Decoded {
   const need = (n: number): void => { if (o + n > buf.length) bad('truncated') }
   const u8 = (): number => { need(1); return buf[o++] ?? 0 }
   const u32 = (): number => { need(4); const v = buf.readUInt32BE(o); o += 4; return v }
-  let unknown = false
+  let unknown: boolean
   const id = (): MemberId => {
     need(idBytes)
     const v = ids.decode(buf.subarray(o, o + idBytes))
