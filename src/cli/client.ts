@@ -37,13 +37,23 @@ export class ApiClient {
 
   /** Calls the API; resolves with the JSON answer or throws the daemon's error. */
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return await this.#call<T>(method, path, body === undefined ? undefined : JSON.stringify(body), body === undefined ? undefined : 'application/json')
+  }
+
+  /** Like {@link request}, with raw bytes as the body. */
+  async requestRaw<T>(method: string, path: string, body: Uint8Array): Promise<T> {
+    return await this.#call<T>(method, path, body, 'application/octet-stream')
+  }
+
+  async #call<T>(method: string, path: string, body: string | Uint8Array | undefined, type: string | undefined): Promise<T> {
     let response: Response
     try {
       response = await fetch(`${this.url}/api/v1${path}`, {
         method,
-        headers: { authorization: `Bearer ${this.#token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(60_000)
+        headers: { authorization: `Bearer ${this.#token}`, ...(type === undefined ? {} : { 'content-type': type }) },
+        body,
+        // Blocking queries (watches) wait up to 5 minutes for a change.
+        signal: AbortSignal.timeout(path.includes('index=') ? 330_000 : 60_000)
       })
     } catch (err) {
       throw new WeftError('DAEMON_NOT_RUNNING', `cannot reach the weft daemon at ${this.url} (${(err as Error).message}); is it running?`)

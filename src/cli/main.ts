@@ -16,6 +16,7 @@ import { registerSendCommands } from './commands/send.js'
 import { registerSyncthingCommands } from './commands/syncthing.js'
 import { registerDoctorCommand } from './commands/doctor.js'
 import { registerOpenCommand } from './commands/open.js'
+import { registerCatalogCommands } from './commands/catalog.js'
 
 /** Builds the program (exported for tests). */
 export function buildProgram (): Command {
@@ -37,6 +38,7 @@ export function buildProgram (): Command {
   registerSyncthingCommands(program)
   registerDoctorCommand(program)
   registerOpenCommand(program)
+  registerCatalogCommands(program)
   for (const command of program.commands) {
     command.exitOverride()
     for (const sub of command.commands) sub.exitOverride()

@@ -22,6 +22,7 @@ export type ErrorCode =
   | 'PEER_UNREACHABLE'
   | 'PROTOCOL_ERROR'
   | 'DISK_FULL'
+  | 'VERSION_MISMATCH'
   | 'TIMEOUT'
   | 'ABORTED'
   | 'INTERNAL'
@@ -44,6 +45,7 @@ const httpStatusByCode: Record<ErrorCode, number> = {
   PEER_UNREACHABLE: 504,
   PROTOCOL_ERROR: 502,
   DISK_FULL: 507,
+  VERSION_MISMATCH: 409,
   TIMEOUT: 504,
   ABORTED: 499,
   INTERNAL: 500

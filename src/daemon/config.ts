@@ -7,6 +7,8 @@ import { z } from 'zod'
 import { WeftError } from '../core/errors.js'
 import { logLevels } from '../core/log.js'
 import { readFileIfExists, writeFileAtomic } from '../core/atomic-file.js'
+import { registrationSchema } from '../features/catalog/types.js'
+import { checkSwimParams, defaultSwimParams } from '../features/catalog/swim/params.js'
 
 /** Default port of the local API and dashboard. */
 export const defaultApiPort = 7557
@@ -83,7 +85,18 @@ export const configSchema = z.object({
      * in, 22001 is the documented choice (tcp://0.0.0.0:22001).
      */
     listen: z.string().regex(/^tcp[46]?:\/\/(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'tcp://HOST:PORT').nullable().default(null)
-  }).strict().default({ listen: null })
+  }).strict().default({ listen: null }),
+  catalog: z.object({
+    /** SWIM parameters (milliseconds, counts); unset ones take the defaults in docs/ARCHITECTURE.md. */
+    gossip: z.object(Object.fromEntries(Object.keys(defaultSwimParams).map((k) => [k, z.number().positive().optional()]))).strict()
+      .superRefine((p, ctx) => {
+        const problem = checkSwimParams({ ...defaultSwimParams, ...p })
+        if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem })
+      })
+      .default({}),
+    /** Services registered from the config file (as `weft catalog register` takes them). */
+    services: z.array(registrationSchema).max(256).default([])
+  }).strict().default({ gossip: {}, services: [] })
 }).strict()
 
 /** A validated configuration. */

@@ -19,6 +19,7 @@ import { parseBepAddress } from '../features/sync/syncthing/devices.js'
 import { ReachService } from '../features/reach/service.js'
 import { Doctor } from '../features/doctor.js'
 import { LinkTables } from '../features/links.js'
+import { CatalogService } from '../features/catalog/service.js'
 import { weftVersion } from '../version.js'
 import { WeftError } from '../core/errors.js'
 import { dhtRole, loadConfig, parseEndpoint } from './config.js'
@@ -58,6 +59,7 @@ export class Daemon {
   readonly reach: ReachService
   readonly doctor: Doctor
   readonly links: LinkTables
+  readonly catalog: CatalogService
   readonly api: ApiServer
   #startedAt = 0
   #release?: () => Promise<void>
@@ -106,7 +108,19 @@ export class Daemon {
       logger: log.child({ component: 'reach' }),
       stableAddresses: config.reach.stableAddresses,
       dns: config.reach.dns === null ? null : parseEndpoint(config.reach.dns),
-      socks: config.reach.socks === null ? null : parseEndpoint(config.reach.socks)
+      socks: config.reach.socks === null ? null : parseEndpoint(config.reach.socks),
+      dnsServices: () => this.catalog.dnsInstances()
+    })
+    this.catalog = new CatalogService({
+      home: paths.root,
+      deviceName: config.deviceName,
+      mesh: this.mesh,
+      networks: this.networks,
+      logger: log.child({ component: 'catalog' }),
+      gossip: config.catalog.gossip,
+      configServices: config.catalog.services,
+      exposed: () => this.reach.registry.list(),
+      stableAddress: (device) => this.reach.stableAddress(device)
     })
     this.doctor = new Doctor(this.mesh, this.networks, relay)
     this.links = new LinkTables(this.mesh, {
@@ -115,7 +129,7 @@ export class Daemon {
       isMember: (id, device) => this.networks.isMember(id, device)
     })
     this.api = new ApiServer({ host: config.api.host, port: config.api.port, paths, logger: log.child({ component: 'api' }) })
-    this.api.attach({ status: () => this.status(), networks: this.networks, perf: this.perf, sync: this.sync, reach: this.reach, doctor: this.doctor, links: this.links })
+    this.api.attach({ status: () => this.status(), networks: this.networks, perf: this.perf, sync: this.sync, reach: this.reach, doctor: this.doctor, links: this.links, catalog: this.catalog })
   }
 
   /** Loads key and config from `home`; NOT_INITIALIZED or CONFIG_INVALID when they are missing or bad. */
@@ -162,7 +176,7 @@ export class Daemon {
   }
 
   #components (): Startable[] {
-    return [this.mesh, this.networks, this.perf, this.sync, this.reach, this.links, this.api]
+    return [this.mesh, this.networks, this.perf, this.sync, this.reach, this.catalog, this.links, this.api]
   }
 
   /** What `weft status` shows. */

@@ -9,6 +9,7 @@ import { parseDeviceId } from '../../identity/device-id.js'
 import { reachRoutes } from './reach-routes.js'
 import { folderRoutes } from './folder-routes.js'
 import { syncthingRoutes } from './syncthing-routes.js'
+import { catalogRoutes } from './catalog-routes.js'
 
 /** Builds the `/api/v1` routes. */
 export function apiRoutes (backend: ApiBackend): Hono {
@@ -43,6 +44,7 @@ export function apiRoutes (backend: ApiBackend): Hono {
   app.route('/folders', folderRoutes(backend.sync))
   app.route('/syncthing', syncthingRoutes(backend.sync))
   app.route('/', reachRoutes(backend.reach))
+  app.route('/', catalogRoutes(backend.catalog))
   app.get('/peers', (c) => c.json(nets.peers()))
   app.get('/doctor', async (c) => c.json(await backend.doctor.report({ signal: c.req.raw.signal })))
   app.post('/perf', async (c) => {
@@ -58,7 +60,10 @@ export function apiRoutes (backend: ApiBackend): Hono {
       nets.events.on('network:removed', send('network:removed')),
       nets.events.on('member:online', send('member:online')),
       nets.events.on('member:offline', send('member:offline')),
-      backend.sync.events.on('folder:changed', send('folder:changed'))
+      backend.sync.events.on('folder:changed', send('folder:changed')),
+      backend.catalog.events.on('catalog:changed', send('catalog:changed')),
+      backend.catalog.events.on('kv:changed', send('kv:changed')),
+      backend.catalog.events.on('member:state', send('member:state'))
     ]
     await stream.writeSSE({ event: 'hello', data: JSON.stringify(backend.status()) })
     const closed = new Promise<void>((resolve) => { stream.onAbort(resolve) })

@@ -78,7 +78,9 @@ export class ApiServer implements Startable {
     app.use('*', apiGuard({ token: this.#token, port: () => this.#port, sessions: { cookieName: () => this.#cookieName(), verify: (cookie, secret) => sessions.verify(cookie, secret) } }))
     const limit = bodyLimit({ maxSize: 64 * 1024, onError: () => { throw new WeftError('INVALID_ARGUMENT', 'request body too large (64 KiB at most)') } })
     // Pipe bodies are byte streams of any length (consumed with backpressure, never buffered).
-    app.use('*', except('/api/v1/pipes/*', limit))
+    app.use('*', except(['/api/v1/pipes/*', '/api/v1/kv/*'], limit))
+    // KV values may be up to 512 KiB.
+    app.use('/api/v1/kv/*', bodyLimit({ maxSize: 512 * 1024, onError: () => { throw new WeftError('INVALID_ARGUMENT', 'value too large (512 KiB at most)') } }))
     app.route('/api/v1/session', sessionRoutes({ sessions, cookieName: () => this.#cookieName(), loginUrl: (code) => this.#loginUrl(code) }))
     app.route('/api/v1', apiRoutes(backend))
     app.route('/', dashboardRoutes(dashboard))

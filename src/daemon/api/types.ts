@@ -9,6 +9,7 @@ import type { ReachService } from '../../features/reach/service.js'
 import type { SyncService } from '../../features/sync/service.js'
 import type { Doctor } from '../../features/doctor.js'
 import type { LinkTables } from '../../features/links.js'
+import type { CatalogService } from '../../features/catalog/service.js'
 
 /** `GET /api/v1/status`. */
 export interface StatusView {
@@ -39,4 +40,5 @@ export interface ApiBackend {
   doctor: Doctor
   /** Members' link tables, for the dashboard's mesh picture. */
   links: LinkTables
+  catalog: CatalogService
 }

@@ -3,6 +3,7 @@
  * `DEVICE.NET.weft` answers A with the member's stable loopback address; `NAME.svc.NET.weft`
  * answers SRV (port and target) and A for every member exposing that service. DEVICE is the
  * member's name or the first 7 characters of its device ID; names are matched without case.
+ * `NAME.service.NET.weft` answers SRV and A for the catalog's healthy instances only (issue 7).
  * Other `.weft` names get NXDOMAIN, names outside `.weft` REFUSED; malformed packets are
  * dropped and counted. UDP only (answers fit easily).
  */
@@ -25,6 +26,15 @@ export interface DnsMember {
   services: Array<{ name: string, port: number, network: string }>
 }
 
+/** A healthy catalog instance as DNS answers it (labels already lowercased). */
+export interface DnsServiceInstance {
+  service: string
+  network: string
+  device: string
+  address: string
+  port: number
+}
+
 const ttl = 10
 const rcodeNxDomain = 3
 const rcodeRefused = 5
@@ -36,7 +46,7 @@ export function dnsLabel (name: string): string {
 }
 
 /** Answers one query from the current member list. */
-export function answerQuery (query: Packet, members: DnsMember[]): Packet {
+export function answerQuery (query: Packet, members: DnsMember[], instances: DnsServiceInstance[] = []): Packet {
   const question = query.questions?.[0]
   const response: Packet = { id: query.id, type: 'response', flags: dnsPacket.AUTHORITATIVE_ANSWER | ((query.flags ?? 0) & dnsPacket.RECURSION_DESIRED), questions: query.questions, answers: [], additionals: [] }
   if (question === undefined) return { ...response, flags: (response.flags ?? 0) | rcodeFormErr }
@@ -70,6 +80,21 @@ export function answerQuery (query: Packet, members: DnsMember[]): Packet {
         }
       }
     }
+  } else if (labels.length === 4 && labels[1] === 'service') {
+    // Catalog instances, healthy only (TTL 0: health can change at any moment), as Consul:
+    // a service with no healthy instance is NXDOMAIN.
+    const [service = '', , net = ''] = labels
+    for (const s of instances) {
+      if (s.service !== service || s.network !== net) continue
+      exists = true
+      const target = `${s.device}.${net}.weft`
+      if (question.type === 'SRV' || question.type === 'ANY') {
+        answers.push({ type: 'SRV', name: question.name, ttl: 0, data: { priority: 0, weight: 1, port: s.port, target } })
+        additionals.push({ type: 'A', name: target, ttl: 0, data: s.address })
+      } else if (question.type === 'A') {
+        answers.push({ type: 'A', name: question.name, ttl: 0, data: s.address })
+      }
+    }
   }
   if (!exists) return { ...response, flags: (response.flags ?? 0) | rcodeNxDomain }
   return { ...response, answers, additionals }
@@ -79,20 +104,22 @@ export function answerQuery (query: Packet, members: DnsMember[]): Packet {
 export class DnsServer {
   readonly #socket: Socket
   readonly #members: () => DnsMember[]
+  readonly #instances: () => DnsServiceInstance[]
   readonly #log: Logger
   /** Packets that could not be decoded (dropped). */
   malformed = 0
 
-  private constructor (socket: Socket, members: () => DnsMember[], log: Logger) {
+  private constructor (socket: Socket, members: () => DnsMember[], log: Logger, instances: () => DnsServiceInstance[]) {
     this.#socket = socket
     this.#members = members
+    this.#instances = instances
     this.#log = log
   }
 
   /** Listens on `host:port` (UDP). */
-  static async listen (host: string, port: number, members: () => DnsMember[], log: Logger): Promise<DnsServer> {
+  static async listen (host: string, port: number, members: () => DnsMember[], log: Logger, instances: () => DnsServiceInstance[] = () => []): Promise<DnsServer> {
     const socket = createSocket(host.includes(':') ? 'udp6' : 'udp4')
-    const server = new DnsServer(socket, members, log)
+    const server = new DnsServer(socket, members, log, instances)
     socket.on('message', (msg, rinfo) => { server.#onMessage(msg, rinfo.address, rinfo.port) })
     socket.on('error', (err) => { log.warn({ err: err.message }, 'DNS socket error') })
     socket.bind(port, host)
@@ -116,7 +143,7 @@ export class DnsServer {
       return
     }
     try {
-      const response = dnsPacket.encode(answerQuery(query, this.#members()))
+      const response = dnsPacket.encode(answerQuery(query, this.#members(), this.#instances()))
       this.#socket.send(response, port, host)
     } catch (err) {
       this.#log.debug({ err: err instanceof Error ? err.message : String(err) }, 'DNS answer failed')

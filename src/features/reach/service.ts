@@ -12,7 +12,7 @@ import type { NetworkService } from '../../network/service.js'
 import { connectService, listServices, notifyChanged } from './client.js'
 import type { ServiceConnection } from './client.js'
 import { DnsServer, dnsLabel } from './dns.js'
-import type { DnsMember } from './dns.js'
+import type { DnsMember, DnsServiceInstance } from './dns.js'
 import { ForwardListener } from './listener.js'
 import { UdpForwardListener } from './udp.js'
 import { SocksServer } from './socks.js'
@@ -42,6 +42,8 @@ export interface ReachOptions {
   socks?: { host: string, port: number } | null
   /** Where files sent to this device with `weft send --to` land (default `<home>/inbox`). */
   inbox?: string
+  /** Healthy catalog instances, for `NAME.service.NET.weft` (issue 7). */
+  dnsServices?: () => DnsServiceInstance[]
 }
 
 /** What `weft expose` asks for. */
@@ -138,7 +140,7 @@ export class ReachService {
     }
     this.#reconcile()
     try {
-      if (this.#o.dns != null) this.#dns = await DnsServer.listen(this.#o.dns.host, this.#o.dns.port, () => this.dnsMembers(), this.#o.logger)
+      if (this.#o.dns != null) this.#dns = await DnsServer.listen(this.#o.dns.host, this.#o.dns.port, () => this.dnsMembers(), this.#o.logger, () => this.#o.dnsServices?.() ?? [])
       if (this.#o.socks != null) {
         this.#socks = await SocksServer.listen(this.#o.socks.host, this.#o.socks.port, {
           resolve: (host) => this.resolveHost(host),
