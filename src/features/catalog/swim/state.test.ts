@@ -1,7 +1,8 @@
 /**
  * The SWIM state machine on its own and in the simulator: refutation, incarnation rules,
  * Lifeguard's suspicion timeouts, failure, leave and join reaching every member, partitions
- * healing, determinism, and updates about unknown members changing nothing.
+ * healing, determinism, and updates about unknown members changing nothing (except a full
+ * sync naming them dead or left).
  */
 import { describe, it } from 'node:test'
 import { strict as assert } from 'node:assert'
@@ -64,6 +65,18 @@ describe('SWIM state machine', () => {
       m.receive('b', [u], 1)
       assert.equal(m.member('z'), undefined)
     }))
+  })
+
+  it('learns from a full sync of members it never met that are dead or left, without spreading it', () => {
+    const m = machine()
+    const pending = m.pendingBroadcasts
+    m.receive('b', [{ t: 'sync', join: false, reply: true, members: [{ id: 'y', inc: 3, state: 'left' }, { id: 'z', inc: 2, state: 'dead' }, { id: 'w', inc: 1, state: 'suspect' }] }], 1)
+    assert.equal(m.member('y')?.state, 'left')
+    assert.equal(m.member('z')?.state, 'dead')
+    assert.equal(m.member('w'), undefined, 'a suspicion alone does not introduce a member')
+    assert.equal(m.pendingBroadcasts, pending, 'nothing new to gossip')
+    m.receive('b', [{ t: 'alive', id: 'z', inc: 3 }], 2)
+    assert.equal(m.member('z')?.state, 'alive', 'back with a higher incarnation')
   })
 
   it('suspicion timeouts shrink with confirmations from the highest to the lowest', () => {

@@ -354,10 +354,19 @@ export class Swim {
     this.#out.push({ kind: 'send', to, packet: { msgs: [{ t: 'sync', join, reply, members }] } })
   }
 
-  /** Merges a full state (memberlist's rules: a remote dead is only a suspicion here). */
+  /**
+   * Merges a full state (memberlist's rules: a remote dead is only a suspicion here). A member
+   * we never met that the sender has as dead or left is recorded so, without spreading it: a
+   * member that restarted while another was down still lists it, in the state the others
+   * see, instead of not at all (it refutes with a higher incarnation if it is back).
+   */
   #merge (from: MemberId, entries: SyncEntry[], now: number, spread: boolean): void {
     for (const e of entries) {
       const state: MemberState = e.state
+      if ((state === 'dead' || state === 'left') && e.id !== this.self && this.table.get(e.id) === undefined) {
+        this.setMember(e.id, { incarnation: e.inc, state, since: now })
+        continue
+      }
       const update: Update = state === 'alive'
         ? { t: 'alive', id: e.id, inc: e.inc }
         : state === 'left' ? { t: 'left', id: e.id, inc: e.inc } : { t: 'suspect', id: e.id, inc: e.inc, from }
