@@ -3,6 +3,7 @@
  * starts them in dependency order and stops them in reverse. Nothing else constructs
  * components; there are no module-level singletons.
  */
+import { join } from 'node:path'
 import { pino } from 'pino'
 import type { DeviceKey } from '../identity/device-key.js'
 import { loadDeviceKey } from '../identity/device-key.js'
@@ -20,6 +21,7 @@ import { ReachService } from '../features/reach/service.js'
 import { Doctor } from '../features/doctor.js'
 import { LinkTables } from '../features/links.js'
 import { CatalogService } from '../features/catalog/service.js'
+import { blockedPeersFile } from '../features/catalog/faults.js'
 import { weftVersion } from '../version.js'
 import { WeftError } from '../core/errors.js'
 import { dhtRole, loadConfig, parseEndpoint } from './config.js'
@@ -37,6 +39,8 @@ export interface DaemonOptions {
   /**
    * Faults to inject, for tests of how peers cope with a misbehaving device. Read from the
    * `WEFT_TEST_FAULTS` environment variable (comma-separated) when not given. Never set in use.
+   * `corrupt-block-responses`: sync serves corrupted blocks; `gossip-partition` and
+   * `gossip-garbage`: see src/features/catalog/faults.ts.
    */
   faults?: ReadonlySet<string>
   /** Serve as a relay whatever the config says (`weft daemon --relay`). */
@@ -44,7 +48,7 @@ export interface DaemonOptions {
 }
 
 /** The faults a daemon can be told to inject (see {@link DaemonOptions.faults}). */
-export const knownFaults = ['corrupt-block-responses'] as const
+export const knownFaults = ['corrupt-block-responses', 'gossip-partition', 'gossip-garbage'] as const
 
 /** A running (or ready to run) weft daemon. */
 export class Daemon {
@@ -120,7 +124,11 @@ export class Daemon {
       gossip: config.catalog.gossip,
       configServices: config.catalog.services,
       exposed: () => this.reach.registry.list(),
-      stableAddress: (device) => this.reach.stableAddress(device)
+      stableAddress: (device) => this.reach.stableAddress(device),
+      faults: {
+        blockedPeersPath: faults.has('gossip-partition') ? join(paths.root, blockedPeersFile) : undefined,
+        garbage: faults.has('gossip-garbage')
+      }
     })
     this.doctor = new Doctor(this.mesh, this.networks, relay)
     this.links = new LinkTables(this.mesh, {

@@ -9,7 +9,8 @@
  * (a wrong clock would otherwise win forever), and for `node/DEVICE` records (a member's
  * services and health) that the writer is that device. Bad entries are dropped and counted.
  * Members are otherwise trusted with the map's content, as Consul agents are without ACLs;
- * non-members cannot open the protocol at all.
+ * non-members cannot open the protocol at all. The test fault `gossip-partition` (faults.ts)
+ * plugs in as `blocked`.
  */
 import { z } from 'zod'
 import { WeftError, toWeftError } from '../../core/errors.js'
@@ -61,6 +62,8 @@ export interface ReplicatorOptions {
   isMember: (net: NetworkId, device: DeviceId) => boolean
   /** Entries that changed the local map. */
   onMerged: (net: NetworkId, entries: Entry[]) => void
+  /** Test fault only: true for devices with which nothing is exchanged either way. */
+  blocked?: (device: DeviceId) => boolean
 }
 
 function toWire (e: Entry): WireEntry {
@@ -78,6 +81,7 @@ export class Replicator {
 
   async start (): Promise<void> {
     await this.#o.mesh.handle(replicaProtocol, async (stream) => {
+      if (this.#o.blocked?.(stream.remote) === true) { stream.abort(new WeftError('PEER_UNREACHABLE', 'test fault gossip-partition')); return }
       const framed = new FramedStream(stream)
       try {
         await this.#serve(framed)
@@ -90,6 +94,7 @@ export class Replicator {
 
   /** Sends `entries` to `peer` now. */
   async push (net: NetworkId, peer: DeviceId, entries: Entry[], signal = AbortSignal.timeout(10_000)): Promise<void> {
+    this.#checkBlocked(peer)
     const stream = await this.#o.mesh.openStream(peer, replicaProtocol, { signal })
     const framed = new FramedStream(stream)
     await framed.send({ t: 'push', net }, { signal })
@@ -100,6 +105,7 @@ export class Replicator {
 
   /** Anti-entropy with `peer`: both ends end up with the newer of every entry. */
   async sync (net: NetworkId, peer: DeviceId, signal = AbortSignal.timeout(30_000)): Promise<void> {
+    this.#checkBlocked(peer)
     const stream = await this.#o.mesh.openStream(peer, replicaProtocol, { signal })
     const framed = new FramedStream(stream)
     const items = this.#o.store.digest(net).map((d) => [d.key, d.stamp.ms, d.stamp.c, d.stamp.device] as [string, number, number, string])
@@ -110,6 +116,10 @@ export class Replicator {
     const ours = want.keys.map((k) => this.#o.store.get(net, k)).filter((e): e is NonNullable<typeof e> => e !== undefined)
     await this.#sendEntries(framed, ours, signal)
     await stream.closeWrite()
+  }
+
+  #checkBlocked (peer: DeviceId): void {
+    if (this.#o.blocked?.(peer) === true) throw new WeftError('PEER_UNREACHABLE', 'test fault gossip-partition: this member is cut off')
   }
 
   async #serve (framed: FramedStream): Promise<void> {

@@ -14,6 +14,8 @@ import type { Logger } from '../../core/log.js'
 import type { Startable } from '../../core/lifecycle.js'
 import type { Mesh } from '../../net/types.js'
 import type { NetworkService } from '../../network/service.js'
+import { GossipGarbage, blockList } from './faults.js'
+import type { CatalogFaults } from './faults.js'
 import { NetworkGossip } from './gossip.js'
 import type { GossipMemberView } from './gossip.js'
 import { HealthMonitor } from './health.js'
@@ -52,6 +54,8 @@ export interface CatalogOptions {
   antiEntropyMs?: number
   /** A member's stable loopback address (reach), for exposed services in DNS answers. */
   stableAddress?: (device: DeviceId) => string | undefined
+  /** Test faults (faults.ts); none in use. */
+  faults?: CatalogFaults
 }
 
 /** Events of the catalog. */
@@ -78,6 +82,7 @@ export class CatalogService implements Startable {
   #store?: ReplicaStore
   #transport?: GossipTransport
   #replicator?: Replicator
+  #garbage?: GossipGarbage
   #timers: NodeJS.Timeout[] = []
   #publishTimer?: NodeJS.Timeout
   #index = 0
@@ -106,11 +111,14 @@ export class CatalogService implements Startable {
     await this.registrations.load()
     this.#loadConfigServices()
     const nets = this.#o.networks
+    const faults = this.#o.faults ?? {}
+    const blocked = faults.blockedPeersPath === undefined ? undefined : blockList(faults.blockedPeersPath)
     this.#transport = new GossipTransport({
       mesh: this.#o.mesh,
       log: this.#o.logger,
       accepts: (from, net) => net === null ? nets.fellowDevices().has(from) : nets.isMember(net, from),
-      onPacket: (net, from, packet) => { this.#gossip.get(net)?.receive(from, packet) }
+      onPacket: (net, from, packet) => { this.#gossip.get(net)?.receive(from, packet) },
+      blocked
     })
     this.#replicator = new Replicator({
       mesh: this.#o.mesh,
@@ -118,7 +126,8 @@ export class CatalogService implements Startable {
       clock: this.#clock,
       log: this.#o.logger,
       isMember: (net, device) => nets.isMember(net, device),
-      onMerged: (net, entries) => { this.#changed(net, entries) }
+      onMerged: (net, entries) => { this.#changed(net, entries) },
+      blocked
     })
     await this.#transport.start()
     await this.#replicator.start()
@@ -133,12 +142,17 @@ export class CatalogService implements Startable {
     this.#timers.push(setInterval(() => { this.#antiEntropy() }, every).unref())
     // Exposed services have no change events; look for changes every 2 s.
     this.#timers.push(setInterval(() => { this.#publish() }, 2000).unref())
+    if (faults.garbage === true) {
+      this.#garbage = new GossipGarbage({ mesh: this.#o.mesh, log: this.#o.logger, targets: () => this.#liveMembers() })
+      this.#garbage.start()
+    }
   }
 
   async stop (): Promise<void> {
     for (const off of this.#off.splice(0)) off()
     for (const t of this.#timers.splice(0)) clearInterval(t)
     clearTimeout(this.#publishTimer)
+    this.#garbage?.stop()
     this.#health.stop()
     await Promise.all([...this.#gossip.values()].map(async (g) => { await g.leave(1500) }))
     this.#gossip.clear()
@@ -367,6 +381,15 @@ export class CatalogService implements Startable {
     this.events.emit('member:state', { network: net, deviceId: device, state })
     this.#o.logger.info({ network: net, device, state, previous }, 'member state changed')
     if (state === 'alive') this.#replicator?.sync(net, device).catch(() => {})
+  }
+
+  /** Other members gossip sees alive or suspect, in every network. */
+  #liveMembers (): Array<{ net: NetworkId, device: DeviceId }> {
+    const out: Array<{ net: NetworkId, device: DeviceId }> = []
+    for (const [net, g] of this.#gossip) {
+      for (const m of g.members()) if (m.deviceId !== this.#self && (m.state === 'alive' || m.state === 'suspect')) out.push({ net, device: m.deviceId })
+    }
+    return out
   }
 
   #antiEntropy (): void {

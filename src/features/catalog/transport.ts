@@ -4,6 +4,7 @@
  * waits: while a stream opens, a few frames queue; if it cannot open or a write fails, the
  * frames are dropped and counted, which is what SWIM expects of a lossy datagram network.
  * Frames from devices the caller does not accept (non-members) are dropped and counted.
+ * The test fault `gossip-partition` (faults.ts) plugs in as `blocked`.
  */
 import { WeftError } from '../../core/errors.js'
 import type { DeviceId, NetworkId } from '../../core/ids.js'
@@ -26,6 +27,8 @@ export interface TransportStats {
   fromNonMembers: number
   /** Frames that were not well formed. */
   malformed: number
+  /** Frames dropped to or from a device the `gossip-partition` test fault blocks (0 in use). */
+  faultDropped: number
 }
 
 /** Options of {@link GossipTransport}. */
@@ -36,13 +39,24 @@ export interface GossipTransportOptions {
   accepts: (from: DeviceId, net: NetworkId | null) => boolean
   /** A frame that passed the checks. */
   onPacket: (net: NetworkId, from: DeviceId, packet: Uint8Array) => void
+  /** Test fault only: true for devices whose frames are dropped both ways, as if lost. */
+  blocked?: (device: DeviceId) => boolean
+}
+
+/** One frame on the wire: u32 length · 16-byte network ID · packet. */
+export function encodeFrame (net: NetworkId, packet: Uint8Array): Buffer {
+  const frame = Buffer.alloc(4 + 16 + packet.length)
+  frame.writeUInt32BE(16 + packet.length, 0)
+  frame.write(net, 4, 'hex')
+  frame.set(packet, 20)
+  return frame
 }
 
 interface Peer { stream?: MeshStream, opening: boolean, queue: Uint8Array[], writing: Promise<void> }
 
 /** The gossip datagram layer over the mesh. */
 export class GossipTransport {
-  readonly stats: TransportStats = { framesSent: 0, framesReceived: 0, sendDropped: 0, fromNonMembers: 0, malformed: 0 }
+  readonly stats: TransportStats = { framesSent: 0, framesReceived: 0, sendDropped: 0, fromNonMembers: 0, malformed: 0, faultDropped: 0 }
   readonly #o: GossipTransportOptions
   readonly #peers = new Map<DeviceId, Peer>()
   readonly #inbound = new Set<MeshStream>()
@@ -67,10 +81,8 @@ export class GossipTransport {
   /** Sends one packet to `to` for network `net`, or drops it (never throws, never waits). */
   send (to: DeviceId, net: NetworkId, packet: Uint8Array): void {
     if (this.#stopped) return
-    const frame = Buffer.alloc(4 + 16 + packet.length)
-    frame.writeUInt32BE(16 + packet.length, 0)
-    frame.write(net, 4, 'hex')
-    frame.set(packet, 20)
+    if (this.#o.blocked?.(to) === true) { this.stats.faultDropped++; return }
+    const frame = encodeFrame(net, packet)
     let peer = this.#peers.get(to)
     if (peer === undefined) {
       peer = { opening: false, queue: [], writing: Promise.resolve() }
@@ -136,6 +148,7 @@ export class GossipTransport {
           buf = buf.subarray(4 + length)
           this.stats.framesReceived++
           if (!this.#o.accepts(from, net)) { this.stats.fromNonMembers++; continue }
+          if (this.#o.blocked?.(from) === true) { this.stats.faultDropped++; continue }
           this.#o.onPacket(net, from, packet)
         }
       }
