@@ -45,6 +45,8 @@ export interface TestnetOptions {
   mdns?: boolean
   /** Command prefix for daemons and CLI runs, e.g. `['ip', 'netns', 'exec', 'NS']`. */
   wrap?: string[]
+  /** Added to every daemon's environment at start (e.g. `WEFT_TEST_FAULTS`). */
+  env?: NodeJS.ProcessEnv
 }
 
 /** One daemon of a test network. */
@@ -152,7 +154,7 @@ export async function startTestnet (n: number, options: TestnetOptions = {}): Pr
     await rm(dir, { recursive: true, force: true })
   }
   try {
-    await Promise.all(daemons.map(async (d) => { await d.init(options.initArgs, options.mdns); await d.start() }))
+    await Promise.all(daemons.map(async (d) => { await d.init(options.initArgs, options.mdns); await d.start(options.env) }))
   } catch (err) {
     await stop()
     throw err
