@@ -1,7 +1,8 @@
 /**
- * `npm run screenshots`: starts two real daemons on loopback ("laptop" and "server"), puts
- * them in a network with a synced folder and an exposed service, and saves the dashboard's
- * main views as PNGs under docs/ (embedded in the README). Regenerate after UI changes.
+ * `npm run screenshots`: starts three real daemons on loopback ("laptop", "server", "phone"),
+ * puts them in a network with a synced folder, an exposed service and catalog entries (one
+ * healthy, one failing), and saves the dashboard's main views as PNGs under docs/ (embedded in
+ * the README). Regenerate after UI changes.
  */
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -39,6 +40,10 @@ async function main (): Promise<void> {
       return folder.peers.length > 0 && other.state === 'idle' && other.need.files === 0 && other.local.files === 12
     }, 60_000, 200)
     await waitFor('the service listed', async () => (await laptop.json<{ remote: unknown[] }>(['services', 'ls'])).remote.length > 0, 30_000, 200)
+    // Catalog entries: one healthy (its check reaches the web server), one failing (nothing listens).
+    const webPort = String((web.address() as AddressInfo).port)
+    await phone.json(['catalog', 'register', 'api', '--port', webPort, '--net', 'home', '--tag', 'v2', '--check-http', `http://127.0.0.1:${webPort}/`, '--interval', '1s'])
+    await server.json(['catalog', 'register', 'db', '--port', '1', '--net', 'home', '--tag', 'primary', '--check-tcp', '127.0.0.1:1', '--interval', '1s'])
 
     const context = await browser.newContext({ viewport: { width: 1200, height: 820 }, colorScheme: 'light' })
     const page = await signedInPage(context, laptop)
@@ -60,6 +65,8 @@ async function main (): Promise<void> {
     await page.screenshot({ path: join(docs, 'dashboard-folders.png'), fullPage: true })
     await goTo(page, 'services')
     await page.locator('tr[data-remote="web"]').waitFor()
+    await page.locator('tr[data-instance="api"][data-healthy="true"]').waitFor({ timeout: 30_000 })
+    await page.locator('tr[data-instance="db"][data-health="critical"]').waitFor({ timeout: 30_000 })
     await page.screenshot({ path: join(docs, 'dashboard-services.png'), fullPage: true })
 
     const handset = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, colorScheme: 'dark' })

@@ -2,8 +2,8 @@
  * The web dashboard end to end, in Debian's Chromium driven by playwright-core, against two
  * real daemons on loopback: sign-in by one-time link, nothing but a login hint without a
  * session, forged and foreign-origin requests refused, an invite made in one dashboard and
- * accepted in the other, a folder shown in sync, the mesh picture, and a daemon restart the
- * page lives through without a reload.
+ * accepted in the other, a folder shown in sync, services with their catalog health, the mesh
+ * picture, and a daemon restart the page lives through without a reload.
  */
 import { describe, it, before, after } from 'node:test'
 import { strict as assert } from 'node:assert'
@@ -284,6 +284,45 @@ fetch(${JSON.stringify(url)} + '/api/v1/networks', { method: 'POST', credentials
     } finally {
       web.close()
     }
+  })
+
+  it('shows the catalog with each instance\'s health, and follows a failing check live', async () => {
+    const [a] = pages as [Page, Page]
+    await goTo(a, 'services')
+    // The service beta exposed above is in the catalog, passing, on beta.
+    const exposed = a.locator('section[aria-labelledby="catalog-title"] tr[data-instance="web"][data-device="beta"]')
+    await exposed.and(a.locator('[data-healthy="true"]')).waitFor({ timeout: 30_000 })
+    assert.match(await exposed.innerText(), /weft-expose[\s\S]*passing[\s\S]*web\.service\.home\.weft/)
+    // Its address is beta's stable address on this machine, the one the members' list gives.
+    const stable = await a.locator('tr[data-remote="web"] code', { hasText: /^127\./ }).first().innerText()
+    assert.equal(await exposed.locator('code', { hasText: /^127\./ }).first().innerText(), stable)
+
+    // A service registered on beta with an HTTP check: healthy while it answers, and shown
+    // failing (and out of DNS answers) on alpha's page, without a reload, once it stops.
+    const api: Server = createServer((_req, res) => { res.end('ok\n') })
+    await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve))
+    const port = (api.address() as AddressInfo).port
+    try {
+      const registered = await beta.cli(['catalog', 'register', 'api', '--port', String(port), '--tag', 'v2', '--check-http', `http://127.0.0.1:${port}/`, '--interval', '1s'])
+      assert.equal(registered.code, 0, registered.stderr)
+      const row = a.locator('section[aria-labelledby="catalog-title"] tr[data-instance="api"]')
+      await row.and(a.locator('[data-healthy="true"]')).waitFor({ timeout: 30_000 })
+      assert.match(await row.innerText(), /v2[\s\S]*beta[\s\S]*passing[\s\S]*api\.service\.home\.weft/)
+      await new Promise<void>((resolve) => { api.close(() => { resolve() }); api.closeAllConnections() })
+      await row.and(a.locator('[data-health="critical"]')).waitFor({ timeout: 30_000 })
+      assert.match(await row.innerText(), /critical[\s\S]*not in DNS answers/)
+      // The health filter hides it from the healthy list and keeps it in the failing one.
+      const filter = a.locator('section[aria-labelledby="catalog-title"]').getByLabel('Health')
+      await filter.selectOption('healthy')
+      await row.waitFor({ state: 'detached' })
+      await filter.selectOption('failing')
+      await row.waitFor()
+      await filter.selectOption('all')
+    } finally {
+      api.close()
+      await beta.cli(['catalog', 'deregister', 'api'])
+    }
+    await a.locator('section[aria-labelledby="catalog-title"] tr[data-instance="api"]').waitFor({ state: 'detached', timeout: 30_000 })
   })
 
   it('draws the mesh: both members and the path between them', async () => {

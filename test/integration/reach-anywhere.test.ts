@@ -1,11 +1,14 @@
 /**
  * Reaching members across NATs, in the namespace lab (a public "internet" with relays, home
  * routers with cone or symmetric NAT that drop unsolicited inbound packets): the issue's
- * scenarios, each asserted on `weft peers --json` and `weft doctor --json`. Times are printed,
+ * scenarios, each asserted on `weft peers --json` and `weft doctor --json`, and a relay's
+ * per-circuit byte limit. Times are printed,
  * never asserted (bench:connect measures them against their goals).
  */
 import { describe, it, before, after } from 'node:test'
 import { strict as assert } from 'node:assert'
+import { readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { createNatLab, natLabUnavailable } from '../../src/testing/natlab.js'
 import type { NatLab, NatMode } from '../../src/testing/natlab.js'
 import { labAddress, startLabDaemons } from '../../src/testing/lab-daemons.js'
@@ -161,6 +164,42 @@ describe('reach across NATs (lab)', { skip: unavailable, timeout: 600_000 }, () 
       const row = await waitForPath(b, a, ['relay', 'direct'])
       assert.equal((row as PeerRow & { relay: string | null }).relay, r2.deviceId)
       assert.equal((await perf(b, a, '2M')).bytes, 2 * 1024 * 1024)
+    } finally {
+      await d.stop()
+      await lab.stop()
+    }
+  })
+
+  it('a relay cuts a circuit at its byte limit; the members come back through it with a fresh one', async () => {
+    const lab = await createNatLab({ publicHosts: ['pub'], sites: natPair('symmetric', 'symmetric') })
+    const d = await cluster(lab, ['A', 'B']).catch(async (err: unknown) => { await lab.stop(); throw err })
+    try {
+      const [relay, a, b] = [d.get('pub'), d.get('A'), d.get('B')]
+      // The relay's operator caps each circuit at 1 MiB (config relay.maxCircuitBytes).
+      await relay.stop()
+      const path = join(relay.home, 'config.json')
+      const config = JSON.parse(await readFile(path, 'utf8')) as { p2p: { relay: { maxCircuitBytes: number } } }
+      config.p2p.relay.maxCircuitBytes = 1024 * 1024
+      await writeFile(path, JSON.stringify(config))
+      await relay.start()
+      await formNetwork([relay, a, b], 'lab')
+      await waitForPath(a, b, ['relay'])
+      assert.equal((await perf(a, b, '256K')).bytes, 256 * 1024, 'less than the limit passes')
+      // 4 MiB cannot pass one circuit of 1 MiB: the relay cuts it and the transfer fails with
+      // an error, rather than hanging or reporting bytes that never arrived.
+      const over = await a.cli(['perf', b.deviceId, '--bytes', '4M', '--json'])
+      console.log(`# over the limit: exit ${over.code}: ${over.stderr.trim()}`)
+      assert.notEqual(over.code, 0, `4 MiB passed a 1 MiB circuit: ${over.stdout}`)
+      assert.match(over.stderr, /\S/, 'a one-line error')
+      // The members reconnect through the relay with a new circuit, and traffic flows again.
+      const t0 = performance.now()
+      const row = await waitForPath(a, b, ['relay'])
+      assert.equal((row as PeerRow & { relay: string | null }).relay, relay.deviceId)
+      assert.equal((await perf(b, a, '256K')).bytes, 256 * 1024)
+      console.log(`# relayed again and 256 KiB through in ${Math.round(performance.now() - t0)} ms`)
+      // The relay itself carried on (it still answers and still lists both members).
+      const peers = await relay.json<Array<{ deviceId: string, online: boolean }>>(['peers'])
+      assert.deepEqual(peers.filter((p) => p.online).map((p) => p.deviceId).sort(), [a.deviceId, b.deviceId].sort())
     } finally {
       await d.stop()
       await lab.stop()

@@ -74,7 +74,7 @@ export function App (): JSX.Element {
             : section === 'networks' ? <NetworksView networks={data.networks} members={data.members} onChange={daemon.refresh} />
               : section === 'mesh' ? <MeshView networks={data.networks} members={data.members} />
                 : section === 'folders' ? <FoldersView folders={data.folders} networks={data.networks} onChange={daemon.refresh} />
-                  : <ServicesView services={data.services} networks={data.networks} status={data.status} onChange={daemon.refresh} />}
+                  : <ServicesView services={data.services} catalog={data.catalog} networks={data.networks} status={data.status} onChange={daemon.refresh} />}
       </main>
     </ConfirmProvider>
   )

@@ -7,7 +7,7 @@ import { useEffect, useRef, useState } from 'preact/hooks'
 import { api, ApiError } from './api'
 import { followEvents } from './events'
 import type { StreamState } from './events'
-import type { FolderList, Member, NetworkSummary, Services, Status } from './types'
+import type { Catalog, FolderList, Member, NetworkSummary, Services, Status } from './types'
 
 /** Everything the views show. */
 export interface DaemonData {
@@ -18,6 +18,8 @@ export interface DaemonData {
   peers: Member[]
   folders: FolderList
   services: Services
+  /** The catalogs of this device's networks, with health. */
+  catalog: Catalog
 }
 
 /** What {@link useDaemon} gives the views. */
@@ -32,17 +34,18 @@ export interface DaemonState {
 }
 
 async function load (): Promise<DaemonData> {
-  const [status, networks, peers, folders, services] = await Promise.all([
+  const [status, networks, peers, folders, services, catalog] = await Promise.all([
     api<Status>('GET', '/status'),
     api<NetworkSummary[]>('GET', '/networks'),
     api<Member[]>('GET', '/peers'),
     api<FolderList>('GET', '/folders'),
-    api<Services>('GET', '/services')
+    api<Services>('GET', '/services'),
+    api<Catalog>('GET', '/catalog')
   ])
   const lists = await Promise.all(networks.map(async (n) => await api<Member[]>('GET', `/networks/${encodeURIComponent(n.id)}/members`).catch(() => [])))
   const members: Record<string, Member[]> = {}
   networks.forEach((n, i) => { members[n.id] = lists[i] ?? [] })
-  return { status, networks, members, peers, folders, services }
+  return { status, networks, members, peers, folders, services, catalog }
 }
 
 const pollMs = 5000

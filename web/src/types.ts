@@ -105,6 +105,34 @@ export interface RemoteService {
 /** GET /services */
 export interface Services { exposed: Exposed[], remote: RemoteService[] }
 
+/** Health of a catalog instance, as its device's checks report it. */
+export type Health = 'passing' | 'warning' | 'critical'
+
+/** One service instance in a network's catalog (GET /catalog). */
+export interface CatalogInstance {
+  name: string
+  port: number
+  address: string
+  tags: string[]
+  meta: Record<string, string>
+  status: Health
+  /** The last check's output (capped by the daemon). */
+  output: string
+  /** Registered in the catalog, or a service exposed with `weft expose`. */
+  source: 'catalog' | 'expose'
+  device: string
+  deviceName: string
+  network: string
+  networkName: string
+  /** The device's gossip state: alive, suspect, dead, left (or unknown). */
+  memberState: string
+  /** Passing, on a member that is neither dead nor gone: what DNS answers with. */
+  healthy: boolean
+}
+
+/** GET /catalog */
+export interface Catalog { index: number, instances: CatalogInstance[] }
+
 /** GET /doctor (being added by the NAT traversal work; read defensively). */
 export type Doctor = Record<string, unknown>
 

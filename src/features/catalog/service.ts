@@ -218,7 +218,10 @@ export class CatalogService implements Startable {
   /** Instances in the catalog of one network (or every network), filtered. */
   instances (q: CatalogQuery & { network?: string } = {}): InstanceView[] {
     const ids = q.network === undefined ? [...this.#gossip.keys()] : [this.#network(q.network)]
-    return ids.flatMap((id) => instances(this.#db.list(id, nodeKeyPrefix), this.#context(id), q))
+    // An exposed service of another member is reached through that member's stable address on
+    // this machine (reach), not the address it listens on at home.
+    return ids.flatMap((id) => instances(this.#db.list(id, nodeKeyPrefix), this.#context(id), q)).map((i) =>
+      i.source === 'expose' && i.device !== this.#self ? { ...i, address: this.#o.stableAddress?.(i.device) ?? i.address } : i)
   }
 
   /** Healthy instances as the DNS server answers `NAME.service.NET.weft`. */
@@ -228,8 +231,7 @@ export class CatalogService implements Startable {
       service: i.name,
       network: dnsLabel(i.networkName),
       device: dnsLabel(i.deviceName),
-      // An exposed service is reached through the member's stable address on this machine.
-      address: i.source === 'expose' && i.device !== this.#self ? this.#o.stableAddress?.(i.device) ?? i.address : i.address,
+      address: i.address,
       port: i.port
     }))
   }

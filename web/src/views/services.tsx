@@ -1,11 +1,12 @@
 /**
- * Services: what this device exposes to members (expose, unexpose) and what members expose to
- * it, with the addresses to use (stable address, DNS name, SOCKS5 name).
+ * Services: the network's catalog with each instance's health (what DNS answers with), what
+ * members expose to this device, and what this device exposes (expose, unexpose), with the
+ * addresses to use (stable address, DNS name, SOCKS5 name).
  */
 import type { JSX } from 'preact'
 import { useState } from 'preact/hooks'
 import { api } from '../api'
-import type { NetworkSummary, Services, Status } from '../types'
+import type { Catalog, CatalogInstance, NetworkSummary, Services, Status } from '../types'
 import { CopyButton, ErrorNote, useAction, useConfirm } from '../ui'
 
 function ExposeForm ({ networks, onChange }: { networks: NetworkSummary[], onChange: () => void }): JSX.Element | null {
@@ -97,10 +98,67 @@ function Remote ({ services, status }: { services: Services, status: Status }): 
   )
 }
 
+type HealthFilter = 'all' | 'healthy' | 'failing'
+
+function matches (i: CatalogInstance, text: string, health: HealthFilter): boolean {
+  if (health === 'healthy' && !i.healthy) return false
+  if (health === 'failing' && i.healthy) return false
+  const t = text.trim().toLowerCase()
+  return t === '' || i.name.includes(t) || i.deviceName.toLowerCase().includes(t) || i.tags.some((tag) => tag.toLowerCase().includes(t))
+}
+
+/** Why an instance is (not) in DNS answers, in words. */
+function healthWords (i: CatalogInstance): string {
+  if (i.memberState === 'dead' || i.memberState === 'left') return `member ${i.memberState}`
+  return i.status
+}
+
+function CatalogCard ({ catalog, status }: { catalog: Catalog, status: Status }): JSX.Element {
+  const [text, setText] = useState('')
+  const [health, setHealth] = useState<HealthFilter>('all')
+  const shown = catalog.instances.filter((i) => matches(i, text, health))
+  const healthy = catalog.instances.filter((i) => i.healthy).length
+  return (
+    <section class="card" aria-labelledby="catalog-title">
+      <h2 id="catalog-title">Catalog <span class="muted">({healthy} of {catalog.instances.length} healthy)</span></h2>
+      {catalog.instances.length === 0
+        ? <p class="muted">No service registered in this device's networks (weft catalog register NAME --port PORT, or weft expose).</p>
+        : (
+          <>
+            <div class="filters">
+              <label>Filter <input type="search" placeholder="name, device or tag" value={text} onInput={(e) => { setText(e.currentTarget.value) }} /></label>
+              <label>Health
+                <select value={health} onChange={(e) => { setHealth(e.currentTarget.value as HealthFilter) }}>
+                  <option value="all">all</option><option value="healthy">healthy</option><option value="failing">failing</option>
+                </select>
+              </label>
+            </div>
+            <div class="scroll"><table>
+              <thead><tr><th scope="col">Service</th><th scope="col">On</th><th scope="col">Health</th><th scope="col">Address</th><th scope="col">By name</th></tr></thead>
+              <tbody>{shown.map((i) => (
+                <tr key={`${i.network}-${i.device}-${i.name}`} data-instance={i.name} data-device={i.deviceName} data-health={i.status} data-healthy={String(i.healthy)}>
+                  <th scope="row">{i.name}{i.tags.map((t) => <span key={t} class="tag">{t}</span>)}</th>
+                  <td>{i.deviceName} <span class="muted">({i.networkName}, {i.memberState})</span></td>
+                  <td title={i.output}>
+                    <span class={`badge ${i.healthy ? 'ok' : i.status === 'warning' && i.memberState !== 'dead' ? 'warning' : 'error'}`}>{healthWords(i)}</span>
+                    {i.output !== '' && <div class="muted small-text">{i.output.length > 120 ? `${i.output.slice(0, 120)}…` : i.output}</div>}
+                  </td>
+                  <td><code>{i.address}:{i.port}</code> <CopyButton text={`${i.address}:${i.port}`} label={`Copy address of ${i.name} on ${i.deviceName}`} /></td>
+                  <td>{i.healthy ? <code>{i.name}.service.{i.networkName}.weft</code> : <span class="muted">not in DNS answers</span>}{status.dns !== null && i.healthy && <span class="muted"> (DNS at {status.dns})</span>}</td>
+                </tr>
+              ))}</tbody>
+            </table></div>
+            {shown.length === 0 && <p class="muted">No instance matches the filter.</p>}
+          </>)}
+    </section>
+  )
+}
+
 /** The services view. */
-export function ServicesView ({ services, networks, status, onChange }: { services: Services, networks: NetworkSummary[], status: Status, onChange: () => void }): JSX.Element {
+export function ServicesView ({ services, catalog, networks, status, onChange }: { services: Services, catalog: Catalog, networks: NetworkSummary[], status: Status, onChange: () => void }): JSX.Element {
   return (
     <div class="stack">
+      <CatalogCard catalog={catalog} status={status} />
       <Remote services={services} status={status} />
       <Exposed services={services} networks={networks} onChange={onChange} />
       <ExposeForm networks={networks} onChange={onChange} />

@@ -16,6 +16,9 @@ export function applyUpdate (swim: Swim, u: Update, now: number, spread: boolean
     if (u.inc > swim.incarnation || (u.t !== 'alive' && u.inc >= swim.incarnation)) swim.refute(u.inc, now)
     // A stale accusation (older incarnation): whoever holds it missed our refutation; say it again.
     else if (u.t !== 'alive') swim.reannounce()
+    // The accuser is the one whose timer will declare us dead: tell it directly too, since
+    // gossip reaches any one member only with high probability, not certainty.
+    if (u.t === 'suspect' || u.t === 'dead') swim.answerAccuser(u.from, now)
     return
   }
   const queue = (): void => { if (spread) swim.broadcasts.push(u) }

@@ -40,6 +40,26 @@ describe('SWIM state machine', () => {
     assert.ok(sent.some((x) => x.t === 'alive' && x.id === 'a' && x.inc === 1))
   })
 
+  it('answers its accuser directly, also when the accusation is stale, at most once a probe interval', () => {
+    const m = machine()
+    // Packets to `to` that carry our alive.
+    const alivesTo = (to: string): number => m.take().filter((o) => o.kind === 'send' && o.to === to && o.packet.msgs.some((x) => x.t === 'alive' && x.id === 'a')).length
+    // c accuses us, through b's gossip: c hears our alive straight from us.
+    m.receive('b', [{ t: 'suspect', id: 'a', inc: 0, from: 'c' }], 10)
+    assert.equal(m.incarnation, 1)
+    assert.equal(alivesTo('c'), 1)
+    // The same stale accusation again, soon: the answer is not repeated.
+    m.receive('b', [{ t: 'suspect', id: 'a', inc: 0, from: 'c' }], 20)
+    assert.equal(m.incarnation, 1, 'a stale accusation is not refuted again')
+    assert.equal(alivesTo('c'), 0)
+    // Later it is (the first answer may have been lost).
+    m.receive('b', [{ t: 'dead', id: 'a', inc: 0, from: 'c' }], 20 + defaultSwimParams.probeIntervalMs)
+    assert.equal(alivesTo('c'), 1)
+    // An accuser nobody knows gets nothing.
+    m.receive('b', [{ t: 'suspect', id: 'a', inc: 1, from: 'x' }], 3000)
+    assert.equal(alivesTo('x'), 0)
+  })
+
   it('applies the incarnation rules: newer wins, dead and left are final for an incarnation', () => {
     const m = machine()
     m.receive('b', [{ t: 'suspect', id: 'c', inc: 0, from: 'b' }], 1)

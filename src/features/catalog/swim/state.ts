@@ -23,6 +23,9 @@ import { Suspicions } from './suspicion.js'
 import type { MemberId, MemberRecord, MemberState, Message, Output, SwimParams, SyncEntry, Update } from './types.js'
 import { applyUpdate } from './apply.js'
 
+/** Accusers remembered for rate-limiting direct answers (cleared when full). */
+const maxAnswered = 4096
+
 /** Options of {@link Swim}. */
 export interface SwimOptions {
   self: MemberId
@@ -63,6 +66,8 @@ export class Swim {
   readonly #random: () => number
   readonly #order = new ProbeOrder()
   readonly #relays = new Map<number, Relay>()
+  /** When each accuser was last answered directly (see answerAccuser). */
+  readonly #answered = new Map<MemberId, number>()
   #out: Output[] = []
   #inc: number
   #seq = 0
@@ -268,6 +273,22 @@ export class Swim {
   reannounce (): void {
     if (this.#leaving || this.broadcasts.peek(this.self) !== undefined) return
     this.broadcasts.push({ t: 'alive', id: this.self, inc: this.#inc })
+  }
+
+  /**
+   * Sends our current alive straight to `accuser`, who suspects us or declared us dead, at
+   * most once per probe interval per accuser (an accusation reaches us many times as it
+   * spreads). Only to members we know to be up: a forged `from` gets nothing sent its way.
+   */
+  answerAccuser (accuser: MemberId, now: number): void {
+    if (this.#leaving || accuser === this.self) return
+    const s = this.table.get(accuser)?.state
+    if (s !== 'alive' && s !== 'suspect') return
+    const last = this.#answered.get(accuser)
+    if (last !== undefined && now - last < this.params.probeIntervalMs) return
+    if (this.#answered.size >= maxAnswered) this.#answered.clear()
+    this.#answered.set(accuser, now)
+    this.send(accuser, [{ t: 'alive', id: this.self, inc: this.#inc }])
   }
 
   /** Suspicion bounds for the current cluster size. */
