@@ -1,5 +1,5 @@
 /**
- * Service discovery between four real daemons (issue 7), driven through the CLI and the DNS
+ * Service discovery between five real daemons (issue 7), driven through the CLI and the DNS
  * server: gossip membership (`weft members`), HTTP, TCP and TTL health checks against real
  * listeners with their instances entering and leaving `NAME.service.NET.weft`, the replicated
  * KV store (concurrent writes, check-and-set, size limit, restarts), a gossip partition made
@@ -22,6 +22,7 @@ import { join } from 'node:path'
 import dnsPacket from 'dns-packet'
 import { startTestnet, formNetwork, waitForOnline, waitFor } from '../../src/testing/index.js'
 import type { Testnet, TestDaemon } from '../../src/testing/index.js'
+import { defaultSwimParams, detectionBoundMs } from '../../src/features/catalog/swim/params.js'
 
 type State = 'alive' | 'suspect' | 'dead' | 'left'
 interface Member { deviceId: string, name: string, networkName: string, state: State, incarnation: number, self: boolean }
@@ -210,22 +211,23 @@ function report (t: TestContext, line: string): void {
   t.diagnostic(line)
 }
 
-describe('service catalog and membership between four daemons', () => {
+describe('service catalog and membership between five daemons', () => {
   let testnet: Testnet
   let alpha: TestDaemon
   let bravo: TestDaemon
   let charlie: TestDaemon
   let delta: TestDaemon
+  let echo: TestDaemon
   let all: TestDaemon[]
   const faults = { WEFT_TEST_FAULTS: 'gossip-partition' }
-  const allAlive = { alpha: 'alive', bravo: 'alive', charlie: 'alive', delta: 'alive' } as const
+  const allAlive = { alpha: 'alive', bravo: 'alive', charlie: 'alive', delta: 'alive', echo: 'alive' } as const
   let formed = 0
 
   before(async () => {
     // Every daemon can be cut off (the fault is inert until its block file exists).
-    testnet = await startTestnet(4, { names: ['alpha', 'bravo', 'charlie', 'delta'], env: faults })
+    testnet = await startTestnet(5, { names: ['alpha', 'bravo', 'charlie', 'delta', 'echo'], env: faults })
     all = testnet.daemons
-    ;[alpha, bravo, charlie, delta] = all as [TestDaemon, TestDaemon, TestDaemon, TestDaemon]
+    ;[alpha, bravo, charlie, delta, echo] = all as [TestDaemon, TestDaemon, TestDaemon, TestDaemon, TestDaemon]
     await formNetwork(all, net)
     formed = Date.now()
     for (const d of all) await waitForOnline(d, all.filter((o) => o !== d).map((o) => o.deviceId), 30_000)
@@ -236,10 +238,10 @@ describe('service catalog and membership between four daemons', () => {
 
   it('every daemon sees every member alive', async (t) => {
     const at = await waitForStates(all, allAlive)
-    report(t, `all four alive on all four ${seconds(formed, at)} after the network was formed`)
+    report(t, `all five alive on all five ${seconds(formed, at)} after the network was formed`)
     for (const d of all) {
       const rows = await d.json<Member[]>(['members'])
-      assert.deepEqual(rows.map((m) => m.name).sort(), ['alpha', 'bravo', 'charlie', 'delta'], `${d.name} lists the four members`)
+      assert.deepEqual(rows.map((m) => m.name).sort(), ['alpha', 'bravo', 'charlie', 'delta', 'echo'], `${d.name} lists the five members`)
       assert.deepEqual(rows.filter((m) => m.self).map((m) => m.name), [d.name], `${d.name} marks itself`)
       assert.ok(rows.every((m) => m.networkName === net && Number.isInteger(m.incarnation)), 'network and incarnation')
       assert.deepEqual(rows.map((m) => m.deviceId).sort(), all.map((o) => o.deviceId).sort())
@@ -266,7 +268,7 @@ describe('service catalog and membership between four daemons', () => {
       http.close()
       http.closeAllConnections()
       const [down, outOfDns] = await Promise.all([waitForStatus(all, 'web', 'alpha', 'critical'), waitForDns(all, name, [both[1] as string])])
-      report(t, `HTTP listener closed: alpha's web critical on all four after ${seconds(t0, down.at)} and out of every DNS server's answers after ${seconds(t0, outOfDns)} (check interval 1 s; output ${JSON.stringify(down.instances[0]?.output.split('\n')[0])})`)
+      report(t, `HTTP listener closed: alpha's web critical on all five after ${seconds(t0, down.at)} and out of every DNS server's answers after ${seconds(t0, outOfDns)} (check interval 1 s; output ${JSON.stringify(down.instances[0]?.output.split('\n')[0])})`)
       const healthy = await charlie.json<Instance[]>(['catalog', 'ls', '--name', 'web', '--health', 'healthy'])
       assert.deepEqual(healthy.map((i) => i.deviceName), ['bravo'], '--health healthy lists only the passing instance')
       const critical = await charlie.json<Instance[]>(['catalog', 'ls', '--health', 'critical'])
@@ -332,7 +334,7 @@ describe('service catalog and membership between four daemons', () => {
       await heart
     }
     const expired = await waitForStatus(all, 'beat', 'charlie', 'critical')
-    report(t, `TTL 3 s: critical on all four ${seconds(last, expired.at)} after the last check-in (expiry is looked for once a second)`)
+    report(t, `TTL 3 s: critical on all five ${seconds(last, expired.at)} after the last check-in (expiry is looked for once a second)`)
     assert.match(expired.instances[0]?.output ?? '', /TTL expired/)
     const missing = await charlie.cli(['catalog', 'check-in', 'nosuch'])
     assert.notEqual(missing.code, 0, 'checking in for an unknown service fails')
@@ -392,7 +394,7 @@ describe('service catalog and membership between four daemons', () => {
     // Restart: delta stops cleanly (left), misses a put and a delete, comes back with its values.
     const held = await Promise.all(['color', 'conf', 'blob'].map(async (k) => await kvGet(delta, k)))
     assert.equal(await delta.stop(), 0)
-    await waitForStates([alpha, bravo, charlie], { delta: 'left' }, 30_000)
+    await waitForStates([alpha, bravo, charlie, echo], { delta: 'left' }, 30_000)
     await alpha.json(['kv', 'put', 'while-down', 'you missed this'])
     await bravo.json(['kv', 'del', 'fresh'])
     const restarted = Date.now()
@@ -406,17 +408,17 @@ describe('service catalog and membership between four daemons', () => {
       waitFor('delta to learn of the delete', async () => await kvGet(delta, 'fresh') === undefined, 60_000, 100)
     ])
     assert.equal(await cliKvGet(delta, 'fresh'), undefined)
-    report(t, `delta restarted: alive on all four ${seconds(restarted, rejoined)} and holding the put made while it was down ${seconds(restarted, missed.at)} after its start began`)
+    report(t, `delta restarted: alive on all five ${seconds(restarted, rejoined)} and holding the put made while it was down ${seconds(restarted, missed.at)} after its start began`)
   })
 
   it('a member cut off by a partition is declared dead, and after healing all views and the catalog converge', async (t) => {
-    const others = [alpha, bravo, charlie]
+    const others = [alpha, bravo, charlie, echo]
     await waitForStates(all, allAlive)
     const t0 = Date.now()
     await writeFile(join(delta.home, blockFile), others.map((d) => d.deviceId).join('\n') + '\n')
     for (const d of others) await writeFile(join(d.home, blockFile), delta.deviceId + '\n')
-    report(t, `partition: delta suspected by the other three after ${seconds(t0, await waitForStates(others, { delta: ['suspect', 'dead'] }))}`)
-    report(t, `  ...and dead on all three after ${seconds(t0, await waitForStates(others, { alpha: 'alive', bravo: 'alive', charlie: 'alive', delta: 'dead' }))}`)
+    report(t, `partition: delta suspected by the other four after ${seconds(t0, await waitForStates(others, { delta: ['suspect', 'dead'] }))}`)
+    report(t, `  ...and dead on all four after ${seconds(t0, await waitForStates(others, { alpha: 'alive', bravo: 'alive', charlie: 'alive', delta: 'dead', echo: 'alive' }))}`)
     // Alone, delta's own probes slow down (Lifeguard's local health); its view is shown, not awaited.
     report(t, `  delta's own view then: ${JSON.stringify(await view(delta))}`)
     assert.ok((await catalogStats(delta)).transport.faultDropped > 0, 'the fault dropped delta\'s gossip')
@@ -434,7 +436,7 @@ describe('service catalog and membership between four daemons', () => {
 
     const healed = Date.now()
     await Promise.all(all.map(async (d) => { await rm(join(d.home, blockFile), { force: true }) }))
-    report(t, `healed: all four alive on all four ${seconds(healed, await waitForStates(all, allAlive, 150_000))} after the block lists were removed`)
+    report(t, `healed: all five alive on all five ${seconds(healed, await waitForStates(all, allAlive, 150_000))} after the block lists were removed`)
     const [during, fromDelta, island, dns] = await Promise.all([
       waitForKv(all, 'during', 60_000),
       waitForKv(all, 'from-delta', 60_000),
@@ -450,15 +452,18 @@ describe('service catalog and membership between four daemons', () => {
     await charlie.json(['catalog', 'register', 'cache', '--port', '6379'])
     await waitForStatus(all, 'cache', 'charlie', 'passing')
     await waitForDns(all, `cache.service.${net}.weft`, [`charlie.${net}.weft:6379`])
-    const survivors = [alpha, bravo, delta]
+    const survivors = [alpha, bravo, delta, echo]
     let t0 = Date.now()
     await charlie.kill()
-    report(t, `SIGKILL: charlie suspected by the other three after ${seconds(t0, await waitForStates(survivors, { charlie: ['suspect', 'dead'] }))}`)
+    report(t, `SIGKILL: charlie suspected by the other four after ${seconds(t0, await waitForStates(survivors, { charlie: ['suspect', 'dead'] }))}`)
     const [dead, gone] = await Promise.all([
-      waitForStates(survivors, { alpha: 'alive', bravo: 'alive', charlie: 'dead', delta: 'alive' }),
+      waitForStates(survivors, { alpha: 'alive', bravo: 'alive', charlie: 'dead', delta: 'alive', echo: 'alive' }),
       waitForDns(survivors, `cache.service.${net}.weft`, [], 60_000)
     ])
-    report(t, `  ...dead on all three after ${seconds(t0, dead)}, its service out of every DNS server after ${seconds(t0, gone)}`)
+    // The detection bound of the default parameters for five members: charlie probed within a
+    // round of five probes, a probe interval, the longest suspicion timeout (params.ts).
+    const bound = detectionBoundMs(defaultSwimParams, all.length)
+    report(t, `  ...dead on all four after ${seconds(t0, dead)} (bound from the parameters: ${bound / 1000} s, ${dead - t0 <= bound ? 'within it' : 'BEYOND it'}), its service out of every DNS server after ${seconds(t0, gone)}`)
     for (const d of survivors) {
       const [cache] = await d.json<Instance[]>(['catalog', 'ls', '--name', 'cache'])
       assert.equal(cache?.memberState, 'dead', `${d.name} shows the instance's member as dead`)
@@ -468,18 +473,18 @@ describe('service catalog and membership between four daemons', () => {
 
     t0 = Date.now()
     assert.equal(await bravo.stop(), 0, 'bravo stops cleanly')
-    report(t, `SIGTERM: bravo left on alpha and delta ${seconds(t0, await waitForStates([alpha, delta], { alpha: 'alive', bravo: 'left', charlie: 'dead', delta: 'alive' }))} after the signal`)
+    report(t, `SIGTERM: bravo left on alpha, delta and echo ${seconds(t0, await waitForStates([alpha, delta, echo], { alpha: 'alive', bravo: 'left', charlie: 'dead', delta: 'alive', echo: 'alive' }))} after the signal`)
   })
 
   it('garbage gossip from a member is dropped and counted; receivers stay up and their views correct', async (t) => {
-    const receivers = [alpha, delta]
+    const receivers = [alpha, delta, echo]
     const baseline = await Promise.all(receivers.map(catalogStats))
     const t0 = Date.now()
     // charlie comes back from its crash, now sending garbage to every member once a second.
     await charlie.start({ WEFT_TEST_FAULTS: 'gossip-garbage' })
     assert.match(charlie.output, /gossip-garbage/, 'the daemon announces the fault')
-    const expected = { alpha: 'alive', bravo: 'left', charlie: 'alive', delta: 'alive' } as const
-    report(t, `charlie restarted after its crash: alive on alpha, charlie and delta after ${seconds(t0, await waitForStates([alpha, charlie, delta], expected))}`)
+    const expected = { alpha: 'alive', bravo: 'left', charlie: 'alive', delta: 'alive', echo: 'alive' } as const
+    report(t, `charlie restarted after its crash: alive on alpha, charlie, delta and echo after ${seconds(t0, await waitForStates([alpha, charlie, delta, echo], expected))}`)
     const counted = await waitFor('the receivers to count garbage of every kind', async () => {
       const now = await Promise.all(receivers.map(catalogStats))
       return now.every((s, i) => {
@@ -500,7 +505,7 @@ describe('service catalog and membership between four daemons', () => {
     let samples = 0
     let suspicions = 0
     while (Date.now() < until) {
-      for (const v of await Promise.all([alpha, charlie, delta].map(view))) {
+      for (const v of await Promise.all([alpha, charlie, delta, echo].map(view))) {
         samples++
         const relaxed = Object.fromEntries(Object.entries(v).map(([name, state]) => [name, state === 'suspect' ? 'alive' : state]))
         assert.deepEqual(relaxed, expected)
@@ -509,11 +514,11 @@ describe('service catalog and membership between four daemons', () => {
       await new Promise((resolve) => setTimeout(resolve, 200))
     }
     report(t, `${samples} views sampled under garbage, ${suspicions} with a suspicion in them`)
-    await waitForStates([alpha, charlie, delta], expected)
+    await waitForStates([alpha, charlie, delta, echo], expected)
     await delta.json(['kv', 'put', 'after-garbage', 'still replicating'])
-    await waitForKv([alpha, charlie, delta], 'after-garbage')
-    await waitForStatus([alpha, delta], 'cache', 'charlie', 'passing')
-    await waitForDns([alpha, charlie, delta], `cache.service.${net}.weft`, [`charlie.${net}.weft:6379`])
+    await waitForKv([alpha, charlie, delta, echo], 'after-garbage')
+    await waitForStatus([alpha, delta, echo], 'cache', 'charlie', 'passing')
+    await waitForDns([alpha, charlie, delta, echo], `cache.service.${net}.weft`, [`charlie.${net}.weft:6379`])
     for (const d of receivers) assert.equal((await d.cli(['status'])).code, 0, `${d.name} still answers`)
   })
 })
