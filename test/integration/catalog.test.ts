@@ -268,7 +268,7 @@ describe('service catalog and membership between five daemons', () => {
       http.close()
       http.closeAllConnections()
       const [down, outOfDns] = await Promise.all([waitForStatus(all, 'web', 'alpha', 'critical'), waitForDns(all, name, [both[1] as string])])
-      report(t, `HTTP listener closed: alpha's web critical on all five after ${seconds(t0, down.at)} and out of every DNS server's answers after ${seconds(t0, outOfDns)} (check interval 1 s; output ${JSON.stringify(down.instances[0]?.output.split('\n')[0])})`)
+      report(t, `HTTP listener closed: alpha's web critical on all five after ${seconds(t0, down.at)} and out of every DNS server's answers after ${seconds(t0, outOfDns)} (stated bound: the check's interval plus its timeout, 2 s, on the owner, then one catalog push to the others; output ${JSON.stringify(down.instances[0]?.output.split('\n')[0])})`)
       const healthy = await charlie.json<Instance[]>(['catalog', 'ls', '--name', 'web', '--health', 'healthy'])
       assert.deepEqual(healthy.map((i) => i.deviceName), ['bravo'], '--health healthy lists only the passing instance')
       const critical = await charlie.json<Instance[]>(['catalog', 'ls', '--health', 'critical'])
