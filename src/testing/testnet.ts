@@ -57,6 +57,7 @@ export class TestDaemon {
   deviceId = '' as DeviceId
   #process?: ChildProcess
   #output = ''
+  #crash?: string
 
   constructor (name: string, home: string, wrap: string[] = []) {
     this.name = name
@@ -79,6 +80,7 @@ export class TestDaemon {
   /** Starts the daemon process (with `env` added to its environment) and waits until its API answers. */
   async start (env: NodeJS.ProcessEnv = {}): Promise<void> {
     if (this.#process !== undefined) throw new Error(`${this.name} already running`)
+    this.#crash = undefined
     // Daemons start through the launcher, as `weft daemon` does for users.
     const [command, ...prefix] = [...this.wrap, weftLauncher]
     const child = spawn(command, [...prefix, 'daemon', '--home', this.home], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
@@ -89,6 +91,10 @@ export class TestDaemon {
       child.once('exit', (code) => { reject(new Error(`${this.name} exited with ${code ?? 'signal'} during start:\n${this.#output}`)) })
     })
     exited.catch(() => {})
+    // A daemon that dies later (a crash, not a stop) is remembered, so the failure that follows names it.
+    child.once('exit', (code, signal) => {
+      if (this.#process === child) this.#crash = `${this.name} exited unexpectedly (${code ?? signal ?? '?'}); its last output:\n${this.#output.slice(-4000)}`
+    })
     await Promise.race([exited, waitFor(`${this.name}'s API`, async () => {
       const status = await this.cli(['status', '--json'])
       return status.code === 0
@@ -127,7 +133,7 @@ export class TestDaemon {
   /** Runs a CLI command with `--json` and parses its output; throws with stderr on failure. */
   async json<T>(args: string[]): Promise<T> {
     const result = await this.cli([...args, '--json'])
-    if (result.code !== 0) throw new Error(`weft ${args.join(' ')} failed (${result.code}): ${result.stderr.trim()}`)
+    if (result.code !== 0) throw new Error(`weft ${args.join(' ')} failed (${result.code}): ${result.stderr.trim()}${this.#crash === undefined ? '' : `\n${this.#crash}`}`)
     return JSON.parse(result.stdout) as T
   }
 

@@ -85,6 +85,16 @@ export function registerLocalCommands (program: Command): void {
       // Loaded here so that client commands do not pay for loading libp2p.
       const { Daemon } = await import('../../daemon/daemon.js')
       const daemon = await Daemon.open(ctx.home, { relay: flags.relay })
+      // A promise some library left rejected with no handler is a bug, but not one worth
+      // taking every network, sync and tunnel down for: it is logged (log and stderr) and the
+      // daemon keeps running. A thrown exception still ends the process, after being logged.
+      process.on('unhandledRejection', (reason) => {
+        daemon.log.error({ err: reason }, 'unhandled promise rejection (a bug; the daemon keeps running)')
+        process.stderr.write(`weft: unhandled promise rejection: ${reason instanceof Error ? reason.stack ?? reason.message : String(reason)}\n`)
+      })
+      process.on('uncaughtExceptionMonitor', (err) => {
+        daemon.log.fatal({ err }, 'uncaught exception; the daemon exits')
+      })
       await daemon.start()
       if (ctx.json) printJson(daemon.status())
       else process.stdout.write(banner(daemon) + '\n')
