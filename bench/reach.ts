@@ -18,6 +18,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startTestnet, formNetwork, waitForOnline, waitFor } from '../src/testing/index.js'
 import type { TestDaemon } from '../src/testing/index.js'
+import type { DoctorReport } from '../src/features/doctor.js'
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3)
 const bytes = Number(process.env.BENCH_MIB ?? 1024) * 1024 * 1024
@@ -29,8 +30,8 @@ function median (values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? NaN
 }
 
-async function startSink (mode: 'tcp' | 'tls' | 'echo', certDir: string): Promise<{ port: number, child: ChildProcess }> {
-  const child = spawn(process.execPath, [fileURLToPath(new URL('./baseline-sink.js', import.meta.url)), mode, join(certDir, 'cert.pem'), join(certDir, 'key.pem')], { stdio: ['ignore', 'pipe', 'inherit'] })
+async function startSink (mode: 'tcp' | 'tls' | 'echo' | 'tls-entry' | 'tls-exit', certDir: string, target?: number): Promise<{ port: number, child: ChildProcess }> {
+  const child = spawn(process.execPath, [fileURLToPath(new URL('./baseline-sink.js', import.meta.url)), mode, join(certDir, 'cert.pem'), join(certDir, 'key.pem'), String(target ?? 0)], { stdio: ['ignore', 'pipe', 'inherit'] })
   const port = await new Promise<number>((resolve) => { child.stdout?.once('data', (d: Buffer) => { resolve(Number(d.toString().trim())) }) })
   return { port, child }
 }
@@ -93,6 +94,9 @@ async function main (): Promise<void> {
   const tcp = await startSink('tcp', certDir)
   const tls = await startSink('tls', certDir)
   const echo = await startSink('echo', certDir)
+  // The same four-process shape as reach, without weft: TCP → node:tls relay → node:tls relay → TCP.
+  const exit = await startSink('tls-exit', certDir, tcp.port)
+  const entry = await startSink('tls-entry', certDir, exit.port)
   const net = await startTestnet(2, { names: ['server', 'client'] })
   try {
     const [server, client] = net.daemons as [TestDaemon, TestDaemon]
@@ -111,10 +115,12 @@ async function main (): Promise<void> {
     const sink = addressOf('sink')
     const echoVia = addressOf('echo')
 
-    const results: Record<string, number[]> = { 'node:net TCP': [], 'node:tls TLS 1.3': [], 'weft reach (stable address → member\'s service)': [] }
+    const relays = 'two node:tls relays (TCP → TLS → TCP, no weft)'
+    const results: Record<string, number[]> = { 'node:net TCP': [], 'node:tls TLS 1.3': [], [relays]: [], 'weft reach (stable address → member\'s service)': [] }
     for (let i = 0; i < rounds; i++) {
       results['node:net TCP']!.push(await sendOver(await tcpTo('127.0.0.1', tcp.port)))
       results['node:tls TLS 1.3']!.push(await sendOver(await tlsTo(tls.port)))
+      results[relays]!.push(await sendOver(await tcpTo('127.0.0.1', entry.port)))
       results['weft reach (stable address → member\'s service)']!.push(await sendOver(await tcpTo(sink.host, sink.port)))
     }
     const direct: number[] = []
@@ -134,10 +140,12 @@ async function main (): Promise<void> {
     const added = (median(through) - median(direct)) / 1000
     console.log(`\nround trip (32 bytes, ${pings} per round, median): direct ${median(direct).toFixed(0)} µs, through weft ${median(through).toFixed(0)} µs, added ${added.toFixed(3)} ms`)
     const ratio = median(results['weft reach (stable address → member\'s service)']!) / tlsMedian
+    const { direct: streams } = await client.json<DoctorReport>(['doctor'])
+    console.log(`the client daemon opened ${streams.opened} direct streams (${streams.dialFailures} dials failed and used the mesh connection)`)
     console.log(`goals: ≥ 50% of TLS: ${ratio >= 0.5 ? 'met' : 'NOT met'} (${(ratio * 100).toFixed(0)}%); < 0.5 ms added per round trip: ${added < 0.5 ? 'met' : 'NOT met'} (${added.toFixed(3)} ms)`)
   } finally {
     await net.stop()
-    for (const s of [tcp, tls, echo]) s.child.kill()
+    for (const s of [tcp, tls, echo, entry, exit]) s.child.kill()
     rmSync(certDir, { recursive: true, force: true })
   }
 }

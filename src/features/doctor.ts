@@ -7,7 +7,7 @@
  */
 import type { DeviceId } from '../core/ids.js'
 import type { AbortOptions } from '../core/lifecycle.js'
-import type { Mesh, NetCheck, PathKind, PunchStats, RecordStore, RelayStatus } from '../net/types.js'
+import type { DirectStats, Mesh, NetCheck, PathKind, PunchStats, RecordStore, RelayStatus } from '../net/types.js'
 import type { NetworkService } from '../network/service.js'
 
 /** The path test of one member. */
@@ -30,6 +30,8 @@ export interface DoctorReport {
   servesRelay: boolean
   dht: { enabled: false } | ({ enabled: true } & ReturnType<RecordStore['health']>)
   punch: PunchStats
+  /** Direct connections (service reach to members on a LAN or direct path). */
+  direct: DirectStats
   members: MemberPath[]
 }
 
@@ -58,6 +60,7 @@ export class Doctor {
       servesRelay: this.#servesRelay,
       dht: dht === undefined ? { enabled: false } : { enabled: true, ...dht.health() },
       punch: this.#mesh.punchStats(),
+      direct: this.#mesh.directStats(),
       members
     }
   }

@@ -23,10 +23,13 @@ import { deviceIdOf, libp2pKeyFromSeed, peerIdOf, tryDeviceIdOf } from './peer-i
 import { peerIdFromString } from '@libp2p/peer-id'
 import { isLoopbackAddress, isShareableAddress, pathOfAddress } from './addresses.js'
 import { toMeshStream } from './libp2p-stream.js'
-import { nativeTlsTcp } from './native-tls/index.js'
+import { createLibp2pSecureContext, nativeTlsTcp } from './native-tls/index.js'
+import { logger as libp2pLogger } from '@libp2p/logger'
+import { DirectLinks } from './direct-links.js'
+import type { DirectEndpoint } from './direct-links.js'
 import { noise } from '@chainsafe/libp2p-noise'
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
-import type { NetCheck, PunchStats, RecordStore, RelayStatus } from './types.js'
+import type { DirectStats, NetCheck, PunchStats, RecordStore, RelayStatus } from './types.js'
 import { relayServerInit } from './relay/server.js'
 import type { RelayServerOptions } from './relay/server.js'
 import { BoundedMemoryDatastore, dhtInit } from './dht/store.js'
@@ -76,6 +79,7 @@ export class Libp2pMesh implements Mesh {
   #gate: ConnectionGate = { allowConnection: () => true, isFellow: () => false, shareNetwork: () => false }
   #deviceId?: DeviceId
   #connectivity?: Connectivity
+  #direct?: DirectLinks
   #announced = ''
 
   constructor (options: Libp2pMeshOptions) {
@@ -103,7 +107,15 @@ export class Libp2pMesh implements Mesh {
     // TCP runs libp2p's TLS handshake in Node's native TLS 1.3 (see native-tls/transport.ts):
     // about twice the throughput of Noise over TCP here. Relayed connections (and WebSockets)
     // are encrypted end to end by Noise: a relay sees only ciphertext.
-    const transports: NonNullable<Libp2pOptions<Services>['transports']> = [nativeTlsTcp(), circuitRelayTransport({ reservationCompletionTimeout: 10_000 })]
+    let directContext: ReturnType<typeof createLibp2pSecureContext> | undefined
+    const direct = new DirectLinks({
+      secureContext: async () => await (directContext ??= createLibp2pSecureContext(privateKey)),
+      gate: () => this.#gate,
+      log: this.#log,
+      libp2pLog: libp2pLogger('weft:direct')
+    })
+    this.#direct = direct
+    const transports: NonNullable<Libp2pOptions<Services>['transports']> = [nativeTlsTcp({ direct: (socket, peer) => { direct.accept(socket, peer) } }), circuitRelayTransport({ reservationCompletionTimeout: 10_000 })]
     const connectionEncrypters: NonNullable<Libp2pOptions<Services>['connectionEncrypters']> = [noise()]
     if (this.#options.listen.some((a) => /\/wss?(\/|$)/.test(a))) {
       const { webSockets } = await import('@libp2p/websockets')
@@ -189,6 +201,7 @@ export class Libp2pMesh implements Mesh {
 
   async stop (): Promise<void> {
     this.#connectivity?.stop()
+    this.#direct?.stop()
     await this.#node?.stop()
     this.#node = undefined
   }
@@ -260,6 +273,7 @@ export class Libp2pMesh implements Mesh {
         stream.abort(err as Error)
       }
     }, { maxInboundStreams: options.maxInboundStreams ?? 32, maxOutboundStreams: options.maxOutboundStreams ?? 64, runOnLimitedConnection: true })
+    if (options.direct === true) this.#direct?.handle(protocol, handler)
   }
 
   async connect (device: DeviceId, addresses: string[], options: AbortOptions = {}): Promise<void> {
@@ -289,7 +303,42 @@ export class Libp2pMesh implements Mesh {
   }
 
   async disconnect (device: DeviceId): Promise<void> {
+    this.#direct?.close(device)
     await this.#node?.hangUp(peerIdOf(device))
+  }
+
+  async openDirect (device: DeviceId, protocol: string, options: AbortOptions = {}): Promise<MeshStream | undefined> {
+    const best = this.#bestConnection(device)
+    if (best === undefined || this.#direct === undefined || pathOfAddress(best.remoteAddr.toString()) === 'relay') return undefined
+    // A path that works answers a TCP connect within a round trip or so; one that does not (a
+    // hole-punched mapping dialled from another port) costs a quarter second, once a minute.
+    const rtt = this.#rtt.get(device) ?? 50
+    return await this.#direct.open(device, protocol, await this.#directEndpoints(device, best), { ...options, connectTimeoutMs: 250 + 4 * rtt })
+  }
+
+  /**
+   * Where a direct connection to `device` can be dialled: the address of the connection we
+   * dialled, then the TCP addresses it announced on the same host as the open connection
+   * (the path known to work; a hole-punched mapping is not tried from another port).
+   */
+  async #directEndpoints (device: DeviceId, best: Connection): Promise<DirectEndpoint[]> {
+    const tcp = (address: string): DirectEndpoint | undefined => {
+      const m = /^\/(?:ip4|ip6)\/([^/]+)\/tcp\/(\d+)(?:\/p2p\/[^/]+)?$/.exec(address)
+      return m === null ? undefined : { host: m[1] ?? '', port: Number(m[2]) }
+    }
+    const current = tcp(best.remoteAddr.toString())
+    if (current === undefined) return []
+    const endpoints: DirectEndpoint[] = []
+    if (best.direction === 'outbound') endpoints.push(current)
+    for (const address of await this.knownAddresses(device)) {
+      const endpoint = tcp(address)
+      if (endpoint !== undefined && endpoint.host === current.host && !endpoints.some((e) => e.port === endpoint.port)) endpoints.push(endpoint)
+    }
+    return endpoints.slice(0, 2)
+  }
+
+  directStats (): DirectStats {
+    return { ...(this.#direct?.stats ?? { opened: 0, accepted: 0, refused: 0, dialFailures: 0 }) }
   }
 
   /** The open connection new streams should use: LAN, then direct, then relayed; newest first. */

@@ -69,6 +69,18 @@ export interface PunchStats {
   lastError?: string
 }
 
+/** Direct connections ({@link Mesh.openDirect}) since the daemon started. */
+export interface DirectStats {
+  /** Opened by this device. */
+  opened: number
+  /** Accepted from members. */
+  accepted: number
+  /** Refused: a device the gate does not allow, over the limits, or a protocol not offered. */
+  refused: number
+  /** Dial attempts that failed (the caller used a muxed stream instead). */
+  dialFailures: number
+}
+
 /** A bidirectional byte stream to one device for one protocol. */
 export interface MeshStream extends AsyncIterable<Uint8Array> {
   readonly remote: DeviceId
@@ -90,6 +102,8 @@ export interface HandleOptions {
   maxInboundStreams?: number
   /** Concurrent outgoing streams per connection for this protocol (libp2p's default is 64). */
   maxOutboundStreams?: number
+  /** Also accept this protocol on direct connections ({@link Mesh.openDirect}). */
+  direct?: boolean
 }
 
 /**
@@ -127,6 +141,13 @@ export interface Mesh extends Startable {
   handle: (protocol: string, handler: StreamHandler, options?: HandleOptions) => Promise<void>
   /** Opens a stream to `device`, connecting first if needed (via known or given addresses). */
   openStream: (device: DeviceId, protocol: string, options?: AbortOptions & { addresses?: string[] }) => Promise<MeshStream>
+  /**
+   * Opens a stream on a connection of its own (TCP and TLS, no multiplexer) when `device` is
+   * connected over a LAN or direct path and answers there; undefined otherwise, and the
+   * caller uses {@link Mesh.openStream}. For bulk byte streams; the handler must have been
+   * registered with `direct: true`.
+   */
+  openDirect: (device: DeviceId, protocol: string, options?: AbortOptions) => Promise<MeshStream | undefined>
   /** Connects to `device` at any of `addresses` (or addresses already known). */
   connect: (device: DeviceId, addresses: string[], options?: AbortOptions) => Promise<void>
   /** Closes every connection with `device`. */
@@ -147,6 +168,8 @@ export interface Mesh extends Startable {
   netCheck: (options?: AbortOptions) => Promise<NetCheck>
   /** Hole-punch counters. */
   punchStats: () => PunchStats
+  /** Direct-connection counters. */
+  directStats: () => DirectStats
   /** The DHT, when this device takes part in one. */
   readonly dht?: RecordStore
 }

@@ -12,7 +12,7 @@ import type { DeviceId } from '../core/ids.js'
 import type { AbortOptions } from '../core/lifecycle.js'
 import { Emitter } from '../core/emitter.js'
 import { WeftError } from '../core/errors.js'
-import type { ConnectionGate, HandleOptions, Mesh, MeshEvents, MeshStream, NetCheck, PeerLink, PunchStats, RelayStatus, StreamHandler } from '../net/types.js'
+import type { ConnectionGate, DirectStats, HandleOptions, Mesh, MeshEvents, MeshStream, NetCheck, PeerLink, PunchStats, RelayStatus, StreamHandler } from '../net/types.js'
 import { createStreamPair } from './memory-stream.js'
 import type { MemoryStream } from './memory-stream.js'
 
@@ -136,6 +136,10 @@ export class MemoryMesh implements Mesh {
   }
 
   /** No hole punching in memory. */
+  directStats (): DirectStats {
+    return { opened: 0, accepted: 0, refused: 0, dialFailures: 0 }
+  }
+
   punchStats (): PunchStats {
     return { attempts: 0, successes: 0 }
   }
@@ -156,6 +160,11 @@ export class MemoryMesh implements Mesh {
 
   listenAddresses (): string[] {
     return this.#started ? [memoryAddress(this.deviceId)] : []
+  }
+
+  /** The in-memory mesh has no direct connections: callers use {@link openStream}. */
+  async openDirect (): Promise<MeshStream | undefined> {
+    return await Promise.resolve(undefined)
   }
 
   async handle (protocol: string, handler: StreamHandler, options: HandleOptions = {}): Promise<void> {

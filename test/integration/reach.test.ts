@@ -17,6 +17,7 @@ import { once } from 'node:events'
 import { createHash, randomBytes } from 'node:crypto'
 import { startTestnet, formNetwork, waitForOnline, waitFor, weftBin } from '../../src/testing/index.js'
 import type { Testnet, TestDaemon } from '../../src/testing/index.js'
+import type { DoctorReport } from '../../src/features/doctor.js'
 
 interface Remote { deviceName: string, name: string, port: number, address: string | null }
 
@@ -132,6 +133,16 @@ describe('service reach', () => {
     const payloads = Array.from({ length: 100 }, (_, i) => randomBytes(1000 + i * 997))
     const echoed = await Promise.all(payloads.map(async (p) => await echoOnce(port, p)))
     for (const [i, p] of payloads.entries()) assert.ok(echoed[i]?.equals(p), `connection ${i} echoed its bytes`)
+    // Members on one machine are on a direct path: connections get direct streams of their
+    // own, as many as are being dialled at once allows (the rest share the mesh connection),
+    // and one after another, every one.
+    const [before, serverBefore] = (await Promise.all([bravo.json<DoctorReport>(['doctor']), alpha.json<DoctorReport>(['doctor'])])).map((r) => r.direct) as [DoctorReport['direct'], DoctorReport['direct']]
+    assert.ok(before.opened > 0, `bravo opened direct streams: ${JSON.stringify(before)}`)
+    for (const p of payloads.slice(0, 5)) assert.ok((await echoOnce(port, p)).equals(p))
+    const [client, server] = await Promise.all([bravo.json<DoctorReport>(['doctor']), alpha.json<DoctorReport>(['doctor'])])
+    assert.equal(client.direct.opened - before.opened, 5, `five connections in a row, five direct streams: ${JSON.stringify(client.direct)}`)
+    assert.equal(server.direct.accepted - serverBefore.accepted, 5, 'alpha accepted each one')
+    assert.equal(server.direct.refused, 0)
     forward.kill('SIGINT')
     await once(forward, 'exit')
     const left = await bravo.json<unknown[]>(['forwards']).catch(() => null)

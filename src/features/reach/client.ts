@@ -17,20 +17,47 @@ export interface ServiceConnection {
   incoming: AsyncIterable<Uint8Array>
 }
 
-/** Opens a byte stream to service `name` on `device`; the server's refusal becomes a WeftError. */
+/**
+ * Opens a byte stream to service `name` on `device`; the server's refusal becomes a WeftError.
+ * A TCP service is reached over a direct connection of its own when the member is on a LAN or
+ * direct path (no multiplexer between the two sockets); if that cannot be opened, or fails
+ * before the member answered, over a stream of the mesh connection.
+ */
 export async function connectService (mesh: Mesh, device: DeviceId, name: string, options: AbortOptions & { udp?: boolean } = {}): Promise<ServiceConnection> {
-  const stream = await mesh.openStream(device, reachProtocol, options)
+  if (options.udp !== true) {
+    const direct = await mesh.openDirect(device, reachProtocol, options).catch(() => undefined)
+    if (direct !== undefined) {
+      const result = await request(direct, name, options)
+      if (result.connection !== undefined) return result.connection
+      if (result.refusal !== undefined) throw result.refusal
+      options.signal?.throwIfAborted()
+    }
+  }
+  const result = await request(await mesh.openStream(device, reachProtocol, options), name, options)
+  if (result.connection !== undefined) return result.connection
+  throw result.refusal ?? result.failure
+}
+
+/** Asks for `name` on `stream`: the connection, the member's refusal, or a failure before any answer. */
+async function request (stream: MeshStream, name: string, options: AbortOptions & { udp?: boolean }): Promise<{ connection?: ServiceConnection, refusal?: WeftError, failure?: unknown }> {
   const framed = new FramedStream(stream, maxReachMessageBytes)
+  let answer: unknown
   try {
     await framed.send({ op: 'connect', service: name, udp: options.udp === true }, options)
-    const parsed = connectAnswer.safeParse(await framed.expect(options))
-    if (!parsed.success) throw new WeftError('PROTOCOL_ERROR', 'member sent a malformed reach answer')
-    if (!parsed.data.ok) throw new WeftError(asCode(parsed.data.code), parsed.data.message)
+    answer = await framed.expect(options)
   } catch (err) {
     stream.abort(err instanceof Error ? err : new Error(String(err)))
-    throw err
+    return { failure: err }
   }
-  return { stream, incoming: framed.rest() }
+  const parsed = connectAnswer.safeParse(answer)
+  const refusal = !parsed.success
+    ? new WeftError('PROTOCOL_ERROR', 'member sent a malformed reach answer')
+    : !parsed.data.ok ? new WeftError(asCode(parsed.data.code), parsed.data.message) : undefined
+  if (refusal !== undefined) {
+    stream.abort(refusal)
+    return { refusal }
+  }
+  return { connection: { stream, incoming: framed.rest() } }
 }
 
 /** Asks `device` which services it exposes to this device. */

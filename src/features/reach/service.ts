@@ -130,7 +130,7 @@ export class ReachService {
         onChanged: (device) => { void this.#refresh(device) },
         log: this.#o.logger
       }, stream)
-    }, { maxInboundStreams: 1024, maxOutboundStreams: 1024 })
+    }, { maxInboundStreams: 1024, maxOutboundStreams: 1024, direct: true })
     this.#off.push(
       this.#o.networks.events.on('member:online', ({ deviceId }) => { void this.#refresh(deviceId) }),
       this.#o.networks.events.on('network:changed', () => { this.#reconcile() })

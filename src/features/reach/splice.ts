@@ -3,9 +3,9 @@
  * (the mesh write is awaited; the socket write waits for `drain`), half-closes are passed on,
  * and an error on either side tears both down.
  */
-import { once } from 'node:events'
 import type { Socket } from 'node:net'
 import type { MeshStream } from '../../net/types.js'
+import { drained } from '../../net/socket-stream.js'
 
 /** Copies until both directions ended; never rejects. `incoming` defaults to the stream itself. */
 export async function splice (socket: Socket, stream: MeshStream, incoming: AsyncIterable<Uint8Array> = stream): Promise<void> {
@@ -23,7 +23,7 @@ export async function splice (socket: Socket, stream: MeshStream, incoming: Asyn
   const down = (async () => {
     for await (const chunk of incoming) {
       if (socket.destroyed) throw new Error('socket closed')
-      if (!socket.write(chunk)) await Promise.race([once(socket, 'drain'), once(socket, 'close')])
+      if (!socket.write(chunk)) await drained(socket)
     }
     socket.end()
   })()

@@ -12,6 +12,7 @@ import { muxerProtocols, secureSocket, TLS_PROTOCOL } from './handshake.js'
 import { handleProtocol } from './multistream.js'
 import { NativeTlsConnection } from './socket-connection.js'
 import { answerObserver, observerProtocols } from './observer.js'
+import { acceptDirect, DIRECT_PROTOCOL } from './direct.js'
 import type { NativeTlsContext } from './transport.js'
 import type { Listener, ListenerEvents, Upgrader } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
@@ -52,10 +53,12 @@ export class NativeTlsListener extends TypedEventEmitter<ListenerEvents> impleme
     })
   }
 
-  /** The first protocol picks the path: libp2p TLS, or one of the address-observer queries. */
+  /** The first protocol picks the path: libp2p TLS, a direct connection, or one of the address-observer queries. */
   private async negotiate (socket: net.Socket, remoteAddr: Multiaddr, signal: AbortSignal): Promise<void> {
-    const protocol = await handleProtocol(socket, [TLS_PROTOCOL, ...observerProtocols], signal)
+    const direct = this.ctx.init.direct
+    const protocol = await handleProtocol(socket, [TLS_PROTOCOL, ...(direct === undefined ? [] : [DIRECT_PROTOCOL]), ...observerProtocols], signal)
     if (protocol === TLS_PROTOCOL) await this.upgradeSocket(socket, remoteAddr, signal)
+    else if (protocol === DIRECT_PROTOCOL && direct !== undefined) await acceptDirect(socket, await this.ctx.getSecureContext(), direct, signal, this.ctx.log)
     else await answerObserver(protocol, socket, signal)
   }
 

@@ -21,6 +21,7 @@ import { createLibp2pSecureContext, muxerProtocols, secureSocket, TLS_PROTOCOL }
 import { NativeTlsListener } from './listener.js'
 import { selectProtocol } from './multistream.js'
 import { NativeTlsConnection } from './socket-connection.js'
+import type { DirectAcceptor } from './direct.js'
 import type { ComponentLogger, Connection, CreateListenerOptions, DialTransportOptions, Listener, Logger, PeerId, PrivateKey, Transport, Upgrader } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { SecureContext } from 'node:tls'
@@ -31,6 +32,8 @@ export interface NativeTlsTcpInit {
   inactivityTimeout?: number
   /** Passed to `net.Server#listen` (e.g. `backlog`). */
   backlog?: number
+  /** Takes direct connections (`/weft/direct/1.0.0`, see direct.ts); without it they are refused. */
+  direct?: DirectAcceptor
 }
 
 /** Components the transport needs from libp2p. */

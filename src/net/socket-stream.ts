@@ -1,0 +1,57 @@
+/**
+ * A {@link MeshStream} over one Node socket (a direct connection's TLS socket): writes wait
+ * for `drain` when the socket's buffer is full, `closeWrite` half-closes, and reading yields
+ * the socket's chunks as they arrive.
+ */
+import type { Socket } from 'node:net'
+import type { DeviceId } from '../core/ids.js'
+import { WeftError } from '../core/errors.js'
+import type { MeshStream } from './types.js'
+
+/** Wraps `socket`, connected to `remote` for `protocol`. The socket must be half-open capable. */
+export function socketMeshStream (socket: Socket, remote: DeviceId, protocol: string): MeshStream {
+  return {
+    remote,
+    protocol,
+    async write (data, options) {
+      options?.signal?.throwIfAborted()
+      if (socket.destroyed || socket.writableEnded) throw new WeftError('PROTOCOL_ERROR', 'stream is closed')
+      if (socket.write(data)) return
+      await drained(socket, options?.signal)
+      if (socket.destroyed) throw new WeftError('PROTOCOL_ERROR', 'stream closed while waiting to write')
+    },
+    closeWrite: async () => {
+      if (!socket.writableEnded && !socket.destroyed) socket.end()
+      await Promise.resolve()
+    },
+    abort () {
+      socket.destroy()
+    },
+    async * [Symbol.asyncIterator] () {
+      // Ending this loop early must not destroy the socket: the write side may still be in use.
+      for await (const chunk of socket.iterator({ destroyOnReturn: false })) yield chunk as Buffer
+    }
+  }
+}
+
+/**
+ * Resolves when `socket` drained its write buffer or closed; rejects if `signal` aborts. The
+ * listeners go away with it: a bare `Promise.race` of two `once()` calls leaves the loser's
+ * listeners on the socket, one pair per wait, for as long as the socket lives (and aborting
+ * `once()` instead costs an exception object per wait, measurable in a bulk transfer).
+ */
+export async function drained (socket: Socket, signal?: AbortSignal): Promise<void> {
+  signal?.throwIfAborted()
+  await new Promise<void>((resolve, reject) => {
+    const cleanup = (): void => {
+      socket.off('drain', onDone)
+      socket.off('close', onDone)
+      signal?.removeEventListener('abort', onAbort)
+    }
+    const onDone = (): void => { cleanup(); resolve() }
+    const onAbort = (): void => { cleanup(); reject(signal?.reason instanceof Error ? signal.reason : new Error('aborted')) }
+    socket.on('drain', onDone)
+    socket.on('close', onDone)
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })
+}
