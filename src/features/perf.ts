@@ -1,7 +1,10 @@
 /**
  * A throughput probe between members, like iperf built in (and like libp2p's perf protocol):
- * the client sends N bytes over one mesh stream, the server counts them and answers with the
- * count. Only members of a shared network may open it. Used by `weft perf` and the net benchmark.
+ * the client sends N bytes over one stream, the server counts them and answers with the count.
+ * The stream is a direct one (a connection of its own, as service reach uses) when the member
+ * is on a LAN or direct path, or one of the shared mesh connection (`stream: 'mesh'`, as the
+ * other protocols use). Only members of a shared network may open it. Used by `weft perf` and
+ * the net benchmark.
  */
 import type { DeviceId } from '../core/ids.js'
 import type { AbortOptions } from '../core/lifecycle.js'
@@ -17,6 +20,8 @@ const chunkBytes = 64 * 1024
 /** Result of one measurement. */
 export interface PerfResult {
   device: DeviceId
+  /** Which kind of stream carried the bytes. */
+  stream: 'direct' | 'mesh'
   bytes: number
   seconds: number
   megabytesPerSecond: number
@@ -39,7 +44,7 @@ export class Perf {
   }
 
   async start (): Promise<void> {
-    await this.#mesh.handle(perfProtocol, async (stream) => { await this.#serve(stream) }, { maxInboundStreams: 2 })
+    await this.#mesh.handle(perfProtocol, async (stream) => { await this.#serve(stream) }, { maxInboundStreams: 2, direct: true })
   }
 
   async stop (): Promise<void> {
@@ -60,10 +65,11 @@ export class Perf {
   }
 
   /** Sends `bytes` to `device` and measures until the receiver confirms the count. */
-  async measure (device: DeviceId, bytes: number, options: AbortOptions = {}): Promise<PerfResult> {
+  async measure (device: DeviceId, bytes: number, options: AbortOptions & { stream?: 'direct' | 'mesh' } = {}): Promise<PerfResult> {
     if (!Number.isSafeInteger(bytes) || bytes < 1 || bytes > maxPerfBytes) throw new WeftError('INVALID_ARGUMENT', `bytes must be between 1 and ${maxPerfBytes}`)
     if (!this.#access.isFellow(device)) throw new WeftError('NOT_MEMBER', `${device} is not a member of any network of this device`)
-    const stream = await this.#mesh.openStream(device, perfProtocol, options)
+    const direct = options.stream === 'mesh' ? undefined : await this.#mesh.openDirect(device, perfProtocol, options)
+    const stream = direct ?? await this.#mesh.openStream(device, perfProtocol, options)
     const chunk = Buffer.alloc(chunkBytes, 0x5a)
     const started = process.hrtime.bigint()
     let left = bytes
@@ -80,6 +86,6 @@ export class Perf {
     if (answer.length !== 8) throw new WeftError('PROTOCOL_ERROR', 'perf peer sent a malformed answer')
     const confirmed = Number(answer.readBigUInt64BE(0))
     if (confirmed !== bytes) throw new WeftError('PROTOCOL_ERROR', `perf peer received ${confirmed} of ${bytes} bytes`)
-    return { device, bytes, seconds, megabytesPerSecond: bytes / 1e6 / seconds }
+    return { device, stream: direct === undefined ? 'mesh' : 'direct', bytes, seconds, megabytesPerSecond: bytes / 1e6 / seconds }
   }
 }

@@ -69,6 +69,9 @@ interface Services extends Record<string, unknown> {
 /** Service tag of weft's mDNS announcements, so weft devices find each other and not every libp2p node. */
 export const mdnsServiceTag = '_weft._udp.local'
 
+/** Errors of opening a stream that say nothing against the connection (the peer said no). */
+const healthyRefusals = new Set(['UnsupportedProtocolError', 'TooManyOutboundProtocolStreamsError', 'TooManyInboundProtocolStreamsError', 'LimitedConnectionError', 'AbortError', 'TimeoutError'])
+
 /** A {@link Mesh} backed by a js-libp2p node. */
 export class Libp2pMesh implements Mesh {
   readonly events = new Emitter<MeshEvents>()
@@ -291,14 +294,23 @@ export class Libp2pMesh implements Mesh {
   }
 
   async openStream (device: DeviceId, protocol: string, options: AbortOptions & { addresses?: string[] } = {}): Promise<MeshStream> {
-    if (this.#bestConnection(device) === undefined) await this.connect(device, options.addresses ?? [], options)
-    try {
+    for (let attempt = 0; ; attempt++) {
+      if (this.#bestConnection(device) === undefined) await this.connect(device, options.addresses ?? [], options)
       const connection = this.#bestConnection(device)
-      if (connection === undefined) throw new Error('no open connection')
-      const stream = await connection.newStream(protocol, { signal: options.signal, runOnLimitedConnection: true })
-      return toMeshStream(stream, device)
-    } catch (err) {
-      throw new WeftError('PEER_UNREACHABLE', `cannot open ${protocol} to ${device}: ${(err as Error).message}`, { cause: err })
+      try {
+        if (connection === undefined) throw new Error('no open connection')
+        const stream = await connection.newStream(protocol, { signal: options.signal, runOnLimitedConnection: true })
+        return toMeshStream(stream, device)
+      } catch (err) {
+        // A connection that looks open may be dead underneath (a relay cut the circuit, the
+        // peer vanished): it goes, and one fresh connection is tried before giving up.
+        if (attempt === 0 && connection !== undefined && options.signal?.aborted !== true && !healthyRefusals.has((err as Error).name)) {
+          this.#log.debug({ device, protocol, err: (err as Error).message }, 'stream open failed; dropping that connection and trying a fresh one')
+          connection.abort(err as Error)
+          continue
+        }
+        throw new WeftError('PEER_UNREACHABLE', `cannot open ${protocol} to ${device}: ${(err as Error).message}`, { cause: err })
+      }
     }
   }
 

@@ -19,10 +19,11 @@ export function parseSize (text: string): number {
 export function registerPerfCommand (program: Command): void {
   program.command('perf <device>').description('measure stream throughput to a member (device ID or name)')
     .option('--bytes <size>', 'how much to send (e.g. 100M, 1G)', parseSize, 100 * 1024 ** 2)
-    .action(async (device: string, flags: { bytes: number }, command: Command) => {
+    .option('--mesh', 'use a stream of the shared mesh connection, as most protocols do (default: a direct stream when the path allows, as service reach uses)')
+    .action(async (device: string, flags: { bytes: number, mesh?: boolean }, command: Command) => {
       const ctx = contextOf(command)
-      const result = await (await ctx.client()).request<PerfResult>('POST', '/perf', { device, bytes: flags.bytes })
+      const result = await (await ctx.client()).request<PerfResult>('POST', '/perf', { device, bytes: flags.bytes, stream: flags.mesh === true ? 'mesh' : 'direct' })
       if (ctx.json) printJson(result)
-      else process.stdout.write(`${(result.bytes / 1024 ** 2).toFixed(0)} MiB in ${result.seconds.toFixed(2)} s: ${result.megabytesPerSecond.toFixed(0)} MB/s\n`)
+      else process.stdout.write(`${(result.bytes / 1024 ** 2).toFixed(0)} MiB in ${result.seconds.toFixed(2)} s: ${result.megabytesPerSecond.toFixed(0)} MB/s (${result.stream} stream)\n`)
     })
 }

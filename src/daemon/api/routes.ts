@@ -51,7 +51,7 @@ export function apiRoutes (backend: ApiBackend): Hono {
     const body = await parseBody(perfBody, async (): Promise<unknown> => await c.req.json())
     const byName = nets.peers().find((p) => p.name === body.device)
     const device = byName?.deviceId ?? parseDeviceId(body.device).deviceId
-    return c.json(await backend.perf.measure(device, body.bytes, { signal: c.req.raw.signal }))
+    return c.json(await backend.perf.measure(device, body.bytes, { signal: c.req.raw.signal, stream: body.stream }))
   })
   app.get('/events', (c) => streamSSE(c, async (stream) => {
     const send = (event: string) => (data: unknown) => { void stream.writeSSE({ event, data: JSON.stringify(data) }) }
