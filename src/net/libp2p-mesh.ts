@@ -331,7 +331,8 @@ export class Libp2pMesh implements Mesh {
   /**
    * Where a direct connection to `device` can be dialled: the address of the connection we
    * dialled, then the TCP addresses it announced on the same host as the open connection
-   * (the path known to work; a hole-punched mapping is not tried from another port).
+   * (the path known to work). A hole-punched mapping is among them when we were the dialling
+   * side; a NAT that admits nothing from another port makes that try cost the connect budget.
    */
   async #directEndpoints (device: DeviceId, best: Connection): Promise<DirectEndpoint[]> {
     const tcp = (address: string): DirectEndpoint | undefined => {
