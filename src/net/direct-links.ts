@@ -115,7 +115,7 @@ export class DirectLinks {
             expectedPeer: peerIdOf(device),
             protocol,
             secureContext,
-            connectTimeoutMs: Math.ceil(options.connectTimeoutMs ?? this.#limits.connectTimeoutMs),
+            connectTimeoutMs: options.connectTimeoutMs ?? this.#limits.connectTimeoutMs,
             signal: options.signal === undefined ? budget : AbortSignal.any([budget, options.signal]),
             log: this.o.libp2pLog
           })

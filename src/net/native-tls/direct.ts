@@ -8,11 +8,12 @@
  * protocol, then that protocol's bytes until either end closes. Bytes go socket to socket
  * through OpenSSL with no muxer framing, no window updates and no JavaScript copy.
  */
-import * as net from 'node:net'
+import type * as net from 'node:net'
 import type { TLSSocket, SecureContext } from 'node:tls'
 import type { Logger, PeerId } from '@libp2p/interface'
 import { encodeMessage, readMessage, selectProtocol } from './multistream.js'
 import { secureSocket } from './handshake.js'
+import { connectTcp } from './connect.js'
 
 /** Protocol the dialer proposes on the raw TCP socket. */
 export const DIRECT_PROTOCOL = '/weft/direct/1.0.0'
@@ -52,27 +53,13 @@ export class DirectPathError extends Error {
 export async function dialDirect (options: DialDirectOptions): Promise<TLSSocket> {
   const { signal } = options
   signal.throwIfAborted()
-  const socket = await new Promise<net.Socket>((resolve, reject) => {
-    const s = net.connect({ host: options.host, port: options.port, noDelay: true, keepAlive: true, allowHalfOpen: true })
-    const timer = setTimeout(() => { done(new DirectPathError(`no TCP answer from ${options.host}:${options.port} within ${options.connectTimeoutMs} ms`)) }, options.connectTimeoutMs)
-    const done = (err?: Error): void => {
-      clearTimeout(timer)
-      s.off('connect', onConnect)
-      s.off('error', onError)
-      signal.removeEventListener('abort', onAbort)
-      if (err === undefined) resolve(s)
-      else {
-        s.destroy()
-        reject(err)
-      }
-    }
-    const onConnect = (): void => { done() }
-    const onError = (err: Error): void => { done(new DirectPathError(`TCP connect to ${options.host}:${options.port} failed: ${err.message}`, { cause: err })) }
-    const onAbort = (): void => { done(signal.reason instanceof Error ? signal.reason : new Error('aborted')) }
-    s.once('connect', onConnect)
-    s.once('error', onError)
-    signal.addEventListener('abort', onAbort, { once: true })
-  })
+  let socket: net.Socket
+  try {
+    socket = await connectTcp(options.host, options.port, AbortSignal.any([signal, AbortSignal.timeout(Math.ceil(options.connectTimeoutMs))]), { allowHalfOpen: true })
+  } catch (err) {
+    if (signal.aborted) throw err
+    throw new DirectPathError(`TCP connect to ${options.host}:${options.port} failed or did not answer within ${options.connectTimeoutMs} ms: ${(err as Error).message}`, { cause: err })
+  }
   try {
     await selectProtocol(socket, DIRECT_PROTOCOL, signal)
     const { tlsSocket } = await secureSocket(socket, { isServer: false, secureContext: options.secureContext, muxers: [], expectedPeer: options.expectedPeer, signal, log: options.log })

@@ -11,8 +11,8 @@
  * runs in JavaScript. Use it instead of `@libp2p/tcp` (both claim /tcp
  * addresses); peers that only speak Noise cannot connect to it.
  */
-import * as net from 'node:net'
-import { AbortError, serviceCapabilities, transportSymbol } from '@libp2p/interface'
+import type * as net from 'node:net'
+import { serviceCapabilities, transportSymbol } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { getNetConfig } from '@libp2p/utils'
 import { CODE_P2P } from '@multiformats/multiaddr'
@@ -21,6 +21,7 @@ import { createLibp2pSecureContext, muxerProtocols, secureSocket, TLS_PROTOCOL }
 import { NativeTlsListener } from './listener.js'
 import { selectProtocol } from './multistream.js'
 import { NativeTlsConnection } from './socket-connection.js'
+import { connectTcp } from './connect.js'
 import type { DirectAcceptor } from './direct.js'
 import type { ComponentLogger, Connection, CreateListenerOptions, DialTransportOptions, Listener, Logger, PeerId, PrivateKey, Transport, Upgrader } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
@@ -156,28 +157,8 @@ export class NativeTlsTcp implements Transport {
 
 /** Opens a TCP socket (noDelay, keepAlive) to `ma`, honouring `signal`. */
 async function connectSocket (ma: Multiaddr, signal: AbortSignal): Promise<net.Socket> {
-  signal.throwIfAborted()
   const config = getNetConfig(ma)
-  return new Promise<net.Socket>((resolve, reject) => {
-    const socket = net.connect({ host: config.host, port: Number(config.port), noDelay: true, keepAlive: true })
-    const done = (err?: Error): void => {
-      socket.off('connect', onConnect)
-      socket.off('error', onError)
-      signal.removeEventListener('abort', onAbort)
-      if (err != null) {
-        socket.destroy()
-        reject(err)
-      } else {
-        resolve(socket)
-      }
-    }
-    const onConnect = (): void => { done() }
-    const onError = (err: Error): void => { done(err) }
-    const onAbort = (): void => { done(new AbortError()) }
-    socket.once('connect', onConnect)
-    socket.once('error', onError)
-    signal.addEventListener('abort', onAbort, { once: true })
-  })
+  return await connectTcp(config.host, Number(config.port), signal)
 }
 
 /**
