@@ -130,7 +130,7 @@ export class Daemon {
         garbage: faults.has('gossip-garbage')
       }
     })
-    this.doctor = new Doctor(this.mesh, this.networks, relay)
+    this.doctor = new Doctor(this.mesh, this.networks, relay, () => this.reach.tunnelStats())
     this.links = new LinkTables(this.mesh, {
       resolveNetwork: (ref) => this.networks.resolve(ref).id,
       membersOf: (id) => [...this.networks.state(id)?.members.keys() ?? []],

@@ -9,6 +9,7 @@ import type { DeviceId } from '../core/ids.js'
 import type { AbortOptions } from '../core/lifecycle.js'
 import type { DirectStats, Mesh, NetCheck, PathKind, PunchStats, RecordStore, RelayStatus } from '../net/types.js'
 import type { NetworkService } from '../network/service.js'
+import type { TunnelStats } from './reach/migration.js'
 
 /** The path test of one member. */
 export interface MemberPath {
@@ -32,6 +33,8 @@ export interface DoctorReport {
   punch: PunchStats
   /** Direct connections (service reach to members on a LAN or direct path). */
   direct: DirectStats
+  /** Forwarded connections through relays, and those moved to a direct path. */
+  tunnels: TunnelStats
   members: MemberPath[]
 }
 
@@ -42,11 +45,13 @@ export class Doctor {
   readonly #mesh: Mesh
   readonly #networks: NetworkService
   readonly #servesRelay: boolean
+  readonly #tunnels: () => TunnelStats
 
-  constructor (mesh: Mesh, networks: NetworkService, servesRelay: boolean) {
+  constructor (mesh: Mesh, networks: NetworkService, servesRelay: boolean, tunnels: () => TunnelStats = () => ({ relayed: 0, moved: 0, failed: 0 })) {
     this.#mesh = mesh
     this.#networks = networks
     this.#servesRelay = servesRelay
+    this.#tunnels = tunnels
   }
 
   /** The full report (takes a few seconds: observers and members are asked). */
@@ -61,6 +66,7 @@ export class Doctor {
       dht: dht === undefined ? { enabled: false } : { enabled: true, ...dht.health() },
       punch: this.#mesh.punchStats(),
       direct: this.#mesh.directStats(),
+      tunnels: this.#tunnels(),
       members
     }
   }

@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { NatLab } from './natlab.js'
 import { TestDaemon } from './testnet.js'
+import type { PeerRow } from './testnet.js'
+import { waitFor } from './wait.js'
 import { peerIdOf } from '../net/peer-ids.js'
 import type { DeviceId } from '../core/ids.js'
 
@@ -70,4 +72,38 @@ export async function startLabDaemons (lab: NatLab, specs: LabDaemonSpec[]): Pro
     add,
     stop
   }
+}
+
+/**
+ * Starts a relay on each of `relayHosts` (and a DHT bootstrap node on `bootstrapHost`, if
+ * given) and a daemon behind each site, configured with both addresses of every relay.
+ */
+export async function cluster (lab: NatLab, sites: string[], relayHosts = ['pub'], bootstrapHost?: string): Promise<LabDaemons> {
+  const daemons = await startLabDaemons(lab, bootstrapHost === undefined ? [] : [{ host: bootstrapHost, init: ['--dht', 'server'] }])
+  try {
+    const bootstrapArgs = bootstrapHost === undefined ? [] : ['--bootstrap', labAddress(lab, bootstrapHost, daemons.get(bootstrapHost).deviceId), labAddress(lab, bootstrapHost, daemons.get(bootstrapHost).deviceId, true)]
+    for (const host of relayHosts) await daemons.add({ host, init: ['--relay', ...bootstrapArgs] })
+    const relayArgs = relayHosts.flatMap((h) => [labAddress(lab, h, daemons.get(h).deviceId), labAddress(lab, h, daemons.get(h).deviceId, true)])
+    for (const site of sites) await daemons.add({ host: site, init: ['--relays', ...relayArgs, ...bootstrapArgs] })
+  } catch (err) {
+    await daemons.stop()
+    throw err
+  }
+  return daemons
+}
+
+/** `daemon`'s row for `other` in `weft peers`. */
+export async function peerOf (daemon: TestDaemon, other: TestDaemon): Promise<PeerRow & { relay: string | null }> {
+  const peers = await daemon.json<Array<PeerRow & { relay: string | null }>>(['peers'])
+  const row = peers.find((p) => p.deviceId === other.deviceId)
+  if (row === undefined) throw new Error(`${daemon.name} does not list ${other.name}`)
+  return row
+}
+
+/** Waits until `daemon` is online with `other` over one of `paths`. */
+export async function waitForPath (daemon: TestDaemon, other: TestDaemon, paths: string[], timeoutMs = 60_000): Promise<PeerRow> {
+  return await waitFor(`${daemon.name} to reach ${other.name} by ${paths.join('|')}`, async () => {
+    const row = await peerOf(daemon, other)
+    return row.online && paths.includes(row.path ?? '') ? row : undefined
+  }, timeoutMs, 200)
 }

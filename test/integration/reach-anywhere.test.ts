@@ -11,7 +11,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createNatLab, natLabUnavailable } from '../../src/testing/natlab.js'
 import type { NatLab, NatMode } from '../../src/testing/natlab.js'
-import { labAddress, startLabDaemons } from '../../src/testing/lab-daemons.js'
+import { cluster, labAddress, peerOf, startLabDaemons, waitForPath } from '../../src/testing/lab-daemons.js'
 import type { LabDaemons } from '../../src/testing/lab-daemons.js'
 import { formNetwork } from '../../src/testing/testnet.js'
 import type { PeerRow, TestDaemon } from '../../src/testing/testnet.js'
@@ -21,33 +21,6 @@ import { generateDeviceKey } from '../../src/identity/device-key.js'
 
 const unavailable = await natLabUnavailable()
 if (unavailable !== undefined) console.log(`# skipped reach-anywhere lab tests: ${unavailable}`)
-
-async function peerOf (daemon: TestDaemon, other: TestDaemon): Promise<PeerRow & { relay: string | null }> {
-  const peers = await daemon.json<Array<PeerRow & { relay: string | null }>>(['peers'])
-  const row = peers.find((p) => p.deviceId === other.deviceId)
-  if (row === undefined) throw new Error(`${daemon.name} does not list ${other.name}`)
-  return row
-}
-
-async function waitForPath (daemon: TestDaemon, other: TestDaemon, paths: string[], timeoutMs = 60_000): Promise<PeerRow> {
-  return await waitFor(`${daemon.name} to reach ${other.name} by ${paths.join('|')}`, async () => {
-    const row = await peerOf(daemon, other)
-    return row.online && paths.includes(row.path ?? '') ? row : undefined
-  }, timeoutMs, 200)
-}
-
-/**
- * Starts a relay on each of `relayHosts` (and a DHT bootstrap node on `bootstrapHost`, if
- * given) and a daemon behind each site, configured with both addresses of every relay.
- */
-async function cluster (lab: NatLab, sites: string[], relayHosts = ['pub'], bootstrapHost?: string): Promise<LabDaemons> {
-  const daemons = await startLabDaemons(lab, bootstrapHost === undefined ? [] : [{ host: bootstrapHost, init: ['--dht', 'server'] }])
-  const bootstrapArgs = bootstrapHost === undefined ? [] : ['--bootstrap', labAddress(lab, bootstrapHost, daemons.get(bootstrapHost).deviceId), labAddress(lab, bootstrapHost, daemons.get(bootstrapHost).deviceId, true)]
-  for (const host of relayHosts) await daemons.add({ host, init: ['--relay', ...bootstrapArgs] })
-  const relayArgs = relayHosts.flatMap((h) => [labAddress(lab, h, daemons.get(h).deviceId), labAddress(lab, h, daemons.get(h).deviceId, true)])
-  for (const site of sites) await daemons.add({ host: site, init: ['--relays', ...relayArgs, ...bootstrapArgs] })
-  return daemons
-}
 
 async function perf (from: TestDaemon, to: TestDaemon, bytes: string): Promise<{ bytes: number, stream: 'direct' | 'mesh' }> {
   return await from.json<{ bytes: number, stream: 'direct' | 'mesh' }>(['perf', to.deviceId, '--bytes', bytes])

@@ -3,6 +3,8 @@
  * one framed JSON message; for `connect` the server answers `{ ok: true }` and both sides
  * switch to raw bytes (the TCP connection's), or answers an error and closes. `list` returns
  * the services the server exposes to the asking member; `changed` tells a member to list again.
+ * A `connect` over a relay names a tunnel, which `resume` on a stream of a better path moves
+ * there (migration.ts); the server answers `resume` like `connect`.
  */
 import { z } from 'zod'
 import { serviceNamePattern } from './types.js'
@@ -11,10 +13,13 @@ import { serviceNamePattern } from './types.js'
 export const reachProtocol = '/weft/reach/1.0.0'
 /** Largest control message (a service list of a few hundred entries). */
 export const maxReachMessageBytes = 256 * 1024
+/** A tunnel ID: 128 bits, base64url. */
+const tunnelId = z.string().regex(/^[A-Za-z0-9_-]{22}$/)
 
 /** What the opener of a reach stream asks. */
 export const reachRequest = z.discriminatedUnion('op', [
-  z.object({ op: z.literal('connect'), service: z.string().regex(serviceNamePattern), udp: z.boolean().default(false) }).strict(),
+  z.object({ op: z.literal('connect'), service: z.string().regex(serviceNamePattern), udp: z.boolean().default(false), tunnel: tunnelId.optional() }).strict(),
+  z.object({ op: z.literal('resume'), tunnel: tunnelId }).strict(),
   z.object({ op: z.literal('list') }).strict(),
   z.object({ op: z.literal('changed') }).strict()
 ])

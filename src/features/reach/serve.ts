@@ -14,7 +14,9 @@ import { FramedStream } from '../../net/framed.js'
 import type { MeshStream } from '../../net/types.js'
 import { maxReachMessageBytes, reachRequest } from './protocol.js'
 import type { ListAnswer } from './protocol.js'
+import type { TunnelDesk } from './migration.js'
 import { splice } from './splice.js'
+import { Tunnel } from './tunnel.js'
 import { serveUdp } from './udp.js'
 import type { ExposedService } from './types.js'
 
@@ -26,6 +28,8 @@ export interface ServeContext {
   /** A member listed us again after a `changed` notice. */
   onChanged: (device: DeviceId) => void
   log: Logger
+  /** Open tunnels (connections opened over a relay), for `resume`. */
+  tunnels: TunnelDesk
   /** Connection timeout to the local service. */
   connectTimeoutMs?: number
 }
@@ -57,6 +61,10 @@ export async function serveReach (ctx: ServeContext, stream: MeshStream): Promis
       await stream.closeWrite()
       return
     }
+    if (request.op === 'resume') {
+      await ctx.tunnels.resume(request.tunnel, framed)
+      return
+    }
     const service = ctx.services().find((s) => s.name === request.service)
     // Not exposed and not allowed look the same to the asker: no probing for hidden names.
     if (service === undefined || !mayUse(ctx, service, stream.remote)) {
@@ -81,8 +89,17 @@ export async function serveReach (ctx: ServeContext, stream: MeshStream): Promis
       new Promise((_resolve, reject) => setTimeout(() => { reject(new WeftError('TIMEOUT', 'the local service did not accept in time')) }, ctx.connectTimeoutMs ?? 10_000).unref())
     ])
     socket.setNoDelay(true)
+    if (request.tunnel === undefined) {
+      await framed.send({ ok: true })
+      await splice(socket, stream, framed.rest())
+      return
+    }
+    const tunnel = new Tunnel(stream, framed.rest())
+    if (!ctx.tunnels.add(request.tunnel, tunnel)) throw new WeftError('PROTOCOL_ERROR', 'tunnel ID already in use')
+    const id = request.tunnel
+    tunnel.onClose(() => { ctx.tunnels.remove(id, tunnel) })
     await framed.send({ ok: true })
-    await splice(socket, stream, framed.rest())
+    await splice(socket, tunnel, tunnel)
   } catch (err) {
     const e = toWeftError(err)
     socket?.destroy()

@@ -20,6 +20,8 @@ import { PipeBroker } from './pipe.js'
 import type { PipeEnd } from './pipe.js'
 import { Transfers } from './transfer.js'
 import type { TransferView } from './transfer.js'
+import { TunnelDesk, TunnelMover } from './migration.js'
+import type { TunnelStats } from './migration.js'
 import { reachProtocol } from './protocol.js'
 import { ServiceRegistry } from './registry.js'
 import { serveReach } from './serve.js'
@@ -84,6 +86,8 @@ export class ReachService {
   #addresses = new Map<DeviceId, string>()
   readonly pipes: PipeBroker
   readonly transfers: Transfers
+  readonly #mover: TunnelMover
+  readonly #desk = new TunnelDesk()
   #dns?: DnsServer
   #socks?: SocksServer
   #nextForward = 1
@@ -93,6 +97,7 @@ export class ReachService {
   constructor (options: ReachOptions) {
     this.#o = options
     this.registry = new ServiceRegistry(join(options.home, 'services.json'))
+    this.#mover = new TunnelMover(options.mesh, options.logger)
     this.pipes = new PipeBroker({
       mesh: options.mesh,
       isMember: (network, device) => options.networks.isMember(network, device),
@@ -128,12 +133,15 @@ export class ReachService {
         services: () => this.registry.list(),
         isMember: (network, device) => this.#o.networks.isMember(network, device),
         onChanged: (device) => { void this.#refresh(device) },
+        tunnels: this.#desk,
         log: this.#o.logger
       }, stream)
     }, { maxInboundStreams: 1024, maxOutboundStreams: 1024, direct: true })
     this.#off.push(
       this.#o.networks.events.on('member:online', ({ deviceId }) => { void this.#refresh(deviceId) }),
-      this.#o.networks.events.on('network:changed', () => { this.#reconcile() })
+      this.#o.networks.events.on('network:changed', () => { this.#reconcile() }),
+      // A hole punch replaced a relay: connections opened through the relay move to the new path.
+      this.#o.mesh.events.on('peer:path', ({ deviceId, path }) => { if (path !== 'relay') void this.#mover.upgrade(deviceId) })
     )
     for (const device of this.#o.networks.fellowDevices()) {
       if (this.#o.mesh.link(device).online) void this.#refresh(device)
@@ -252,7 +260,12 @@ export class ReachService {
   /** Opens a connection to a member's service through the mesh. */
   async connect (device: DeviceId, service: string, udp = false, signal?: AbortSignal): Promise<ServiceConnection> {
     if (!this.#o.networks.fellowDevices().has(device)) throw new WeftError('NOT_MEMBER', `${device} is not a member of any network of this device`)
-    return await connectService(this.#o.mesh, device, service, { signal: signal ?? AbortSignal.timeout(15_000), udp })
+    return await connectService(this.#o.mesh, device, service, { signal: signal ?? AbortSignal.timeout(15_000), udp, mover: this.#mover })
+  }
+
+  /** Connections through a relay and their moves to direct paths. */
+  tunnelStats (): TunnelStats {
+    return this.#mover.stats()
   }
 
   /** A device by ID, ID prefix (7+ characters) or member name (in `network` when given). */

@@ -1,0 +1,106 @@
+/**
+ * A forwarded connection outlives its path (namespace lab): opened through `weft forward`
+ * while the member was reachable only through the relay (its router maps ports per
+ * destination, so hole punches fail), it keeps carrying a steady stream of echoed bytes while
+ * the router changes to a cone NAT, a hole punch makes a direct connection and the connection
+ * moves onto it, and then while the relay is gone. Every byte comes back once, in order.
+ */
+import { describe, it } from 'node:test'
+import { strict as assert } from 'node:assert'
+import { spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { createInterface } from 'node:readline'
+import { createNatLab, natLabUnavailable } from '../../src/testing/natlab.js'
+import type { LabHost } from '../../src/testing/natlab.js'
+import { cluster, waitForPath } from '../../src/testing/lab-daemons.js'
+import { formNetwork, weftBin } from '../../src/testing/testnet.js'
+import { waitFor } from '../../src/testing/wait.js'
+import type { DoctorReport } from '../../src/features/doctor.js'
+import type { ServiceView } from '../../src/features/reach/service.js'
+
+const unavailable = await natLabUnavailable()
+if (unavailable !== undefined) console.log(`# skipped forwarded-connection move tests: ${unavailable}`)
+
+const echoPort = 7000
+
+const echoServer = `require('node:net').createServer((s) => s.pipe(s)).listen(${echoPort}, '127.0.0.1', () => console.log('ready'))`
+
+// Writes 4 KiB of random bytes every 20 ms and hashes what it sends and what comes back;
+// "mark" on stdin prints the bytes echoed so far, "stop" ends the connection and prints the tally.
+const echoClient = (host: string, port: number): string => `const { createHash, randomBytes } = require('node:crypto');
+const s = require('node:net').connect(${port}, '${host}');
+const sent = createHash('sha256'), got = createHash('sha256'); let sentBytes = 0, gotBytes = 0;
+const tick = setInterval(() => { const b = randomBytes(4096); sent.update(b); sentBytes += b.length; s.write(b) }, 20);
+s.on('data', (c) => { got.update(c); gotBytes += c.length });
+s.on('end', () => console.log(JSON.stringify({ sentBytes, gotBytes, same: sent.digest('hex') === got.digest('hex') })));
+s.on('error', (e) => { console.log(JSON.stringify({ error: e.message })); process.exit(1) });
+require('node:readline').createInterface({ input: process.stdin }).on('line', (l) => {
+  if (l === 'mark') console.log(JSON.stringify({ gotBytes }));
+  if (l === 'stop') { clearInterval(tick); s.end() } })`
+
+function runIn (host: LabHost, args: string[]): ChildProcess {
+  const [command, ...prefix] = host.wrap
+  return spawn(command ?? 'ip', [...prefix, process.execPath, ...args], { stdio: ['pipe', 'pipe', 'inherit'] })
+}
+
+/** The next line `child` prints, parsed as JSON. */
+async function nextLine<T> (lines: AsyncIterator<string>): Promise<T> {
+  const next = await lines.next()
+  if (next.done === true) throw new Error('the process ended without answering')
+  return JSON.parse(next.value) as T
+}
+
+describe('forwarded connections across path changes (lab)', { skip: unavailable, timeout: 400_000 }, () => {
+  it('a connection opened through the relay moves to the hole-punched path and outlives the relay', async () => {
+    const lab = await createNatLab({ publicHosts: ['pub'], sites: [{ name: 'A', nat: 'cone' }, { name: 'B', nat: 'symmetric' }] })
+    const d = await cluster(lab, ['A', 'B']).catch(async (err: unknown) => { await lab.stop(); throw err })
+    try {
+      const [relay, a, b] = [d.get('pub'), d.get('A'), d.get('B')]
+      await formNetwork([relay, a, b], 'lab')
+      await waitForPath(a, b, ['relay'])
+      const echo = runIn(lab.host('B'), ['-e', echoServer])
+      await once(echo.stdout!, 'data')
+      await b.json(['expose', String(echoPort), '--name', 'echo'])
+      await waitFor('A lists echo on B', async () => (await a.json<{ remote: ServiceView[] }>(['services', 'ls'])).remote.find((s) => s.name === 'echo'), 30_000, 200)
+
+      const forward = runIn(lab.host('A'), [weftBin, 'forward', `${b.deviceId}:echo`, '127.0.0.1:0', '--home', a.home, '--json'])
+      const [line] = await once(forward.stdout!, 'data') as [Buffer]
+      const [host, port] = (JSON.parse(line.toString()) as { listen: string }).listen.split(':')
+      const client = runIn(lab.host('A'), ['-e', echoClient(host ?? '', Number(port))])
+      const lines = createInterface({ input: client.stdout! })[Symbol.asyncIterator]()
+      const mark = async (): Promise<number> => {
+        client.stdin!.write('mark\n')
+        return (await nextLine<{ gotBytes: number }>(lines)).gotBytes
+      }
+      await waitFor('echoed bytes through the relay', async () => (await mark()) > 64 * 1024 ? true : undefined, 30_000, 200)
+      assert.equal((await a.json<DoctorReport>(['doctor'])).tunnels.relayed, 1, 'the connection runs through the relay')
+
+      // B's router turns into a cone NAT: the next hole punch succeeds.
+      await lab.setNat('B', 'cone')
+      const started = Date.now()
+      await waitForPath(a, b, ['direct'], 180_000)
+      const moved = await waitFor('the connection to move', async () => {
+        const { tunnels } = await a.json<DoctorReport>(['doctor'])
+        return tunnels.moved === 1 ? tunnels : undefined
+      }, 30_000, 500)
+      console.log(`# direct and moved ${Date.now() - started} ms after the NAT change`)
+      assert.deepEqual(moved, { relayed: 0, moved: 1, failed: 0 })
+
+      // With the relay gone, the connection goes on over the direct path.
+      await relay.stop()
+      const before = await mark()
+      await waitFor('bytes echoed after the relay stopped', async () => (await mark()) > before + 64 * 1024 ? true : undefined, 30_000, 200)
+      client.stdin!.write('stop\n')
+      const tally = await nextLine<{ sentBytes?: number, gotBytes?: number, same?: boolean, error?: string }>(lines)
+      console.log(`# ${JSON.stringify(tally)}`)
+      assert.equal(tally.error, undefined)
+      assert.equal(tally.gotBytes, tally.sentBytes)
+      assert.equal(tally.same, true, 'every byte came back once and in order')
+      forward.kill('SIGINT')
+    } finally {
+      await d.stop()
+      await lab.stop()
+    }
+  })
+})
