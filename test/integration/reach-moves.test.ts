@@ -4,6 +4,8 @@
  * destination, so hole punches fail), it keeps carrying a steady stream of echoed bytes while
  * the router changes to a cone NAT, a hole punch makes a direct connection and the connection
  * moves onto it, and then while the relay is gone. Every byte comes back once, in order.
+ * With no direct path to move to, the relay going away resets the connection: the client
+ * sees an error, not an end that would pass for a complete transfer.
  */
 import { describe, it } from 'node:test'
 import { strict as assert } from 'node:assert'
@@ -12,9 +14,10 @@ import type { ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { createInterface } from 'node:readline'
 import { createNatLab, natLabUnavailable } from '../../src/testing/natlab.js'
-import type { LabHost } from '../../src/testing/natlab.js'
+import type { LabHost, NatLab } from '../../src/testing/natlab.js'
 import { cluster, waitForPath } from '../../src/testing/lab-daemons.js'
 import { formNetwork, weftBin } from '../../src/testing/testnet.js'
+import type { TestDaemon } from '../../src/testing/testnet.js'
 import { waitFor } from '../../src/testing/wait.js'
 import type { DoctorReport } from '../../src/features/doctor.js'
 import type { ServiceView } from '../../src/features/reach/service.js'
@@ -39,6 +42,9 @@ require('node:readline').createInterface({ input: process.stdin }).on('line', (l
   if (l === 'mark') console.log(JSON.stringify({ gotBytes }));
   if (l === 'stop') { clearInterval(tick); s.end() } })`
 
+/** What the echo client prints: a mark, its tally at the end, or the connection's error. */
+interface Tally { sentBytes?: number, gotBytes?: number, same?: boolean, error?: string }
+
 function runIn (host: LabHost, args: string[]): ChildProcess {
   const [command, ...prefix] = host.wrap
   return spawn(command ?? 'ip', [...prefix, process.execPath, ...args], { stdio: ['pipe', 'pipe', 'inherit'] })
@@ -51,6 +57,33 @@ async function nextLine<T> (lines: AsyncIterator<string>): Promise<T> {
   return JSON.parse(next.value) as T
 }
 
+/** A `weft forward` on A to an echo service on B, and an echo client in A's namespace streaming through it. */
+async function forwardedEcho (lab: NatLab, a: TestDaemon, b: TestDaemon): Promise<{ mark: () => Promise<number>, stop: () => Promise<Tally> }> {
+  const echo = runIn(lab.host('B'), ['-e', echoServer])
+  await once(echo.stdout!, 'data')
+  await b.json(['expose', String(echoPort), '--name', 'echo'])
+  await waitFor('A lists echo on B', async () => (await a.json<{ remote: ServiceView[] }>(['services', 'ls'])).remote.find((s) => s.name === 'echo'), 30_000, 200)
+  const forward = runIn(lab.host('A'), [weftBin, 'forward', `${b.deviceId}:echo`, '127.0.0.1:0', '--home', a.home, '--json'])
+  const [line] = await once(forward.stdout!, 'data') as [Buffer]
+  const [host, port] = (JSON.parse(line.toString()) as { listen: string }).listen.split(':')
+  const client = runIn(lab.host('A'), ['-e', echoClient(host ?? '', Number(port))])
+  const lines = createInterface({ input: client.stdout! })[Symbol.asyncIterator]()
+  const mark = async (): Promise<number> => {
+    client.stdin!.write('mark\n')
+    const answer = await nextLine<Tally>(lines)
+    if (answer.gotBytes === undefined || answer.sentBytes !== undefined) throw new Error(`the connection ended: ${JSON.stringify(answer)}`)
+    return answer.gotBytes
+  }
+  await waitFor('echoed bytes through the relay', async () => (await mark()) > 64 * 1024 ? true : undefined, 30_000, 200)
+  return {
+    mark,
+    stop: async () => {
+      client.stdin!.write('stop\n')
+      return await nextLine<Tally>(lines)
+    }
+  }
+}
+
 describe('forwarded connections across path changes (lab)', { skip: unavailable, timeout: 400_000 }, () => {
   it('a connection opened through the relay moves to the hole-punched path and outlives the relay', async () => {
     const lab = await createNatLab({ publicHosts: ['pub'], sites: [{ name: 'A', nat: 'cone' }, { name: 'B', nat: 'symmetric' }] })
@@ -59,21 +92,7 @@ describe('forwarded connections across path changes (lab)', { skip: unavailable,
       const [relay, a, b] = [d.get('pub'), d.get('A'), d.get('B')]
       await formNetwork([relay, a, b], 'lab')
       await waitForPath(a, b, ['relay'])
-      const echo = runIn(lab.host('B'), ['-e', echoServer])
-      await once(echo.stdout!, 'data')
-      await b.json(['expose', String(echoPort), '--name', 'echo'])
-      await waitFor('A lists echo on B', async () => (await a.json<{ remote: ServiceView[] }>(['services', 'ls'])).remote.find((s) => s.name === 'echo'), 30_000, 200)
-
-      const forward = runIn(lab.host('A'), [weftBin, 'forward', `${b.deviceId}:echo`, '127.0.0.1:0', '--home', a.home, '--json'])
-      const [line] = await once(forward.stdout!, 'data') as [Buffer]
-      const [host, port] = (JSON.parse(line.toString()) as { listen: string }).listen.split(':')
-      const client = runIn(lab.host('A'), ['-e', echoClient(host ?? '', Number(port))])
-      const lines = createInterface({ input: client.stdout! })[Symbol.asyncIterator]()
-      const mark = async (): Promise<number> => {
-        client.stdin!.write('mark\n')
-        return (await nextLine<{ gotBytes: number }>(lines)).gotBytes
-      }
-      await waitFor('echoed bytes through the relay', async () => (await mark()) > 64 * 1024 ? true : undefined, 30_000, 200)
+      const echo = await forwardedEcho(lab, a, b)
       assert.equal((await a.json<DoctorReport>(['doctor'])).tunnels.relayed, 1, 'the connection runs through the relay')
 
       // B's router turns into a cone NAT: the next hole punch succeeds.
@@ -89,15 +108,31 @@ describe('forwarded connections across path changes (lab)', { skip: unavailable,
 
       // With the relay gone, the connection goes on over the direct path.
       await relay.stop()
-      const before = await mark()
-      await waitFor('bytes echoed after the relay stopped', async () => (await mark()) > before + 64 * 1024 ? true : undefined, 30_000, 200)
-      client.stdin!.write('stop\n')
-      const tally = await nextLine<{ sentBytes?: number, gotBytes?: number, same?: boolean, error?: string }>(lines)
+      const before = await echo.mark()
+      await waitFor('bytes echoed after the relay stopped', async () => (await echo.mark()) > before + 64 * 1024 ? true : undefined, 30_000, 200)
+      const tally = await echo.stop()
       console.log(`# ${JSON.stringify(tally)}`)
       assert.equal(tally.error, undefined)
       assert.equal(tally.gotBytes, tally.sentBytes)
       assert.equal(tally.same, true, 'every byte came back once and in order')
-      forward.kill('SIGINT')
+    } finally {
+      await d.stop()
+      await lab.stop()
+    }
+  })
+
+  it('a connection whose relay goes away with no direct path is reset, never ended as if complete', async () => {
+    const lab = await createNatLab({ publicHosts: ['pub'], sites: [{ name: 'A', nat: 'symmetric' }, { name: 'B', nat: 'symmetric' }] })
+    const d = await cluster(lab, ['A', 'B']).catch(async (err: unknown) => { await lab.stop(); throw err })
+    try {
+      const [relay, a, b] = [d.get('pub'), d.get('A'), d.get('B')]
+      await formNetwork([relay, a, b], 'lab')
+      await waitForPath(a, b, ['relay'])
+      const echo = await forwardedEcho(lab, a, b)
+      await relay.stop()
+      const tally = await waitFor('the connection to fail', async () => await echo.mark().then(() => undefined, (err: Error) => err), 30_000, 200)
+      console.log(`# ${tally.message}`)
+      assert.match(tally.message, /"error":"(read ECONNRESET|.*reset.*)"/)
     } finally {
       await d.stop()
       await lab.stop()

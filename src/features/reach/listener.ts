@@ -7,7 +7,7 @@ import type { AddressInfo, Server, Socket } from 'node:net'
 import { once } from 'node:events'
 import type { Logger } from '../../core/log.js'
 import type { ServiceConnection } from './client.js'
-import { splice } from './splice.js'
+import { resetSocket, splice } from './splice.js'
 
 /** Opens the remote end for one accepted connection. */
 export type Dialer = () => Promise<ServiceConnection>
@@ -47,7 +47,7 @@ export class ForwardListener {
       await splice(socket, conn.stream, conn.incoming)
     }, (err: unknown) => {
       log.info({ err: err instanceof Error ? err.message : String(err) }, 'forwarded connection refused')
-      socket.destroy()
+      resetSocket(socket)
     })
   }
 

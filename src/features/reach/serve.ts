@@ -15,7 +15,7 @@ import type { MeshStream } from '../../net/types.js'
 import { maxReachMessageBytes, reachRequest } from './protocol.js'
 import type { ListAnswer } from './protocol.js'
 import type { TunnelDesk } from './migration.js'
-import { splice } from './splice.js'
+import { resetSocket, splice } from './splice.js'
 import { Tunnel } from './tunnel.js'
 import { serveUdp } from './udp.js'
 import type { ExposedService } from './types.js'
@@ -102,7 +102,7 @@ export async function serveReach (ctx: ServeContext, stream: MeshStream): Promis
     await splice(socket, tunnel, tunnel)
   } catch (err) {
     const e = toWeftError(err)
-    socket?.destroy()
+    if (socket !== undefined) resetSocket(socket)
     ctx.log.debug({ device: stream.remote, err: e.message }, 'reach stream failed')
     try {
       await framed.send({ ok: false, code: e.code === 'INTERNAL' ? 'PEER_UNREACHABLE' : e.code, message: e.message.slice(0, 500) })

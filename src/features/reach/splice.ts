@@ -1,7 +1,9 @@
 /**
  * Joins a TCP socket and a mesh stream: bytes flow both ways with backpressure on each side
  * (the mesh write is awaited; the socket write waits for `drain`), half-closes are passed on,
- * and an error on either side tears both down.
+ * and an error on either side tears both down: the stream is aborted and the socket reset
+ * (RST), so the program at the socket sees a failed connection, never an end that passes for
+ * a complete one (a plain `destroy()` would send FIN).
  */
 import type { Socket } from 'node:net'
 import type { MeshStream } from '../../net/types.js'
@@ -12,7 +14,7 @@ export async function splice (socket: Socket, stream: MeshStream, incoming: Asyn
   const fail = (err: unknown): void => {
     const e = err instanceof Error ? err : new Error(String(err))
     stream.abort(e)
-    socket.destroy()
+    resetSocket(socket)
   }
   const up = (async () => {
     // The default iterator destroys the socket when the read side ends, which would cut off
@@ -29,4 +31,13 @@ export async function splice (socket: Socket, stream: MeshStream, incoming: Asyn
   })()
   // The first failure tears both down at once, so the other direction cannot hang.
   await Promise.allSettled([up.catch(fail), down.catch(fail)])
+}
+
+/** Closes `socket` with a TCP RST (a failure the other end cannot take for a clean close). */
+export function resetSocket (socket: Socket): void {
+  if (socket.destroyed) return
+  // resetAndDestroy() errors the socket when it has no TCP handle; that error is expected here.
+  socket.on('error', () => {})
+  if (socket.connecting || socket.readyState !== 'closed') socket.resetAndDestroy()
+  else socket.destroy()
 }
