@@ -40,6 +40,7 @@ export class TunnelMover {
   readonly #log: Logger
   readonly #byDevice = new Map<DeviceId, Map<string, Tunnel>>()
   readonly #stats = { moved: 0, failed: 0 }
+  readonly #moving = new Set<Tunnel>()
 
   constructor (mesh: Mesh, log: Logger) {
     this.#mesh = mesh
@@ -68,11 +69,14 @@ export class TunnelMover {
     const tunnels = this.#byDevice.get(device)
     if (tunnels === undefined || this.#mesh.link(device).path === 'relay') return
     await Promise.all([...tunnels].map(async ([id, tunnel]) => {
-      if (tunnel.switching || tunnel.failed) return
+      // One move at a time per tunnel (path events can come in bursts).
+      if (tunnel.switching || tunnel.failed || this.#moving.has(tunnel)) return
+      this.#moving.add(tunnel)
       const moved = await this.#move(device, id, tunnel).catch((err: unknown) => {
         this.#log.info({ device, err: (err as Error).message }, 'could not move a forwarded connection off the relay')
         return false
       })
+      this.#moving.delete(tunnel)
       if (moved) {
         this.#stats.moved++
         tunnels.delete(id)

@@ -112,11 +112,15 @@ export class Tunnel implements MeshStream {
   /**
    * Opener's side: moves onto `stream` once `handshake` (which sends `resume` and reads the
    * answer) resolves with the new stream's bytes; undefined means the server refused and the
-   * tunnel stays where it was. A handshake that fails tears the tunnel down, since the server
-   * may have switched already.
+   * tunnel stays where it was; so does a tunnel already switching or torn down (`stream` is
+   * then closed). A handshake that fails tears the tunnel down, since the server may have
+   * switched already.
    */
   async switchAsOpener (stream: MeshStream, handshake: () => Promise<AsyncIterable<Uint8Array> | undefined>): Promise<boolean> {
-    if (this.#busy || this.#error !== undefined) return false
+    if (this.#busy || this.#error !== undefined) {
+      stream.abort(new WeftError('ABORTED', 'tunnel is already switching or closed'))
+      return false
+    }
     this.#busy = true
     this.#streams.add(stream)
     const next = (async () => {
