@@ -33,7 +33,7 @@ export interface DoctorReport {
   punch: PunchStats
   /** Direct connections (service reach to members on a LAN or direct path). */
   direct: DirectStats
-  /** Forwarded connections through relays, and those moved to a direct path. */
+  /** Forwarded connections and pipes through relays, and those moved to a direct path. */
   tunnels: TunnelStats
   members: MemberPath[]
 }

@@ -3,7 +3,8 @@
  * while the member was reachable only through the relay (its router maps ports per
  * destination, so hole punches fail), it keeps carrying a steady stream of echoed bytes while
  * the router changes to a cone NAT, a hole punch makes a direct connection and the connection
- * moves onto it, and then while the relay is gone. Every byte comes back once, in order.
+ * moves onto it, and then while the relay is gone. Every byte comes back once, in order. A
+ * `weft pipe` joined through the relay at the same time moves the same way, both directions intact.
  * With no direct path to move to, the relay going away resets the connection: the client
  * sees an error, not an end that would pass for a complete transfer.
  */
@@ -12,6 +13,7 @@ import { strict as assert } from 'node:assert'
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
+import { createHash, randomBytes } from 'node:crypto'
 import { createInterface } from 'node:readline'
 import { createNatLab, natLabUnavailable } from '../../src/testing/natlab.js'
 import type { LabHost, NatLab } from '../../src/testing/natlab.js'
@@ -27,7 +29,7 @@ if (unavailable !== undefined) console.log(`# skipped forwarded-connection move 
 
 const echoPort = 7000
 
-const echoServer = `require('node:net').createServer((s) => s.pipe(s)).listen(${echoPort}, '127.0.0.1', () => console.log('ready'))`
+const echoServer = `require('node:net').createServer((s) => { s.on('error', () => {}); s.pipe(s) }).listen(${echoPort}, '127.0.0.1', () => console.log('ready'))`
 
 // Writes 4 KiB of random bytes every 20 ms and hashes what it sends and what comes back;
 // "mark" on stdin prints the bytes echoed so far, "stop" ends the connection and prints the tally.
@@ -84,6 +86,34 @@ async function forwardedEcho (lab: NatLab, a: TestDaemon, b: TestDaemon): Promis
   }
 }
 
+/** `weft pipe` ends on A and B, each fed random bytes every 20 ms, each output hashed. */
+function pipeBothWays (lab: NatLab, a: TestDaemon, b: TestDaemon): { received: () => number, finish: () => Promise<void> } {
+  const ends = [a, b].map((d) => runIn(lab.host(d.name), [weftBin, 'pipe', 'moving', '--home', d.home]))
+  const sent = ends.map(() => createHash('sha256'))
+  const got = ends.map(() => createHash('sha256'))
+  const counts = ends.map(() => 0)
+  const exits = ends.map(async (end) => await once(end, 'exit') as [number | null])
+  ends.forEach((end, i) => { end.stdout!.on('data', (chunk: Buffer) => { got[i]?.update(chunk); counts[i] = (counts[i] ?? 0) + chunk.length }) })
+  let sentBytes = 0
+  const tick = setInterval(() => {
+    ends.forEach((end, i) => { const chunk = randomBytes(4096); sent[i]?.update(chunk); end.stdin!.write(chunk) })
+    sentBytes += 4096
+  }, 20)
+  return {
+    received: () => Math.min(...counts),
+    finish: async () => {
+      clearInterval(tick)
+      for (const end of ends) end.stdin!.end()
+      const codes = await Promise.all(exits)
+      assert.deepEqual(codes.map(([code]) => code), [0, 0], 'both pipe ends exit cleanly')
+      // What A wrote came out of B and the other way round.
+      assert.deepEqual(counts, [sentBytes, sentBytes])
+      assert.equal(got[1]?.digest('hex'), sent[0]?.digest('hex'))
+      assert.equal(got[0]?.digest('hex'), sent[1]?.digest('hex'))
+    }
+  }
+}
+
 describe('forwarded connections across path changes (lab)', { skip: unavailable, timeout: 400_000 }, () => {
   it('a connection opened through the relay moves to the hole-punched path and outlives the relay', async () => {
     const lab = await createNatLab({ publicHosts: ['pub'], sites: [{ name: 'A', nat: 'cone' }, { name: 'B', nat: 'symmetric' }] })
@@ -93,23 +123,32 @@ describe('forwarded connections across path changes (lab)', { skip: unavailable,
       await formNetwork([relay, a, b], 'lab')
       await waitForPath(a, b, ['relay'])
       const echo = await forwardedEcho(lab, a, b)
-      assert.equal((await a.json<DoctorReport>(['doctor'])).tunnels.relayed, 1, 'the connection runs through the relay')
+      const pipe = pipeBothWays(lab, a, b)
+      await waitFor('bytes through the pipe', async () => await Promise.resolve(pipe.received() > 16 * 1024 ? true : undefined), 30_000, 200)
+      const relayed = async (): Promise<number> => (await Promise.all([a, b].map(async (x) => (await x.json<DoctorReport>(['doctor'])).tunnels.relayed))).reduce((x, y) => x + y)
+      // The forward's tunnel is A's; the pipe's belongs to whichever end asked.
+      assert.equal(await relayed(), 2, 'the connection and the pipe run through the relay')
 
       // B's router turns into a cone NAT: the next hole punch succeeds.
       await lab.setNat('B', 'cone')
       const started = Date.now()
       await waitForPath(a, b, ['direct'], 180_000)
-      const moved = await waitFor('the connection to move', async () => {
-        const { tunnels } = await a.json<DoctorReport>(['doctor'])
-        return tunnels.moved === 1 ? tunnels : undefined
+      const moved = await waitFor('the connection and the pipe to move', async () => {
+        const stats = await Promise.all([a, b].map(async (x) => (await x.json<DoctorReport>(['doctor'])).tunnels))
+        const sum = { relayed: 0, moved: 0, failed: 0 }
+        for (const t of stats) { sum.relayed += t.relayed; sum.moved += t.moved; sum.failed += t.failed }
+        return sum.moved === 2 ? sum : undefined
       }, 30_000, 500)
       console.log(`# direct and moved ${Date.now() - started} ms after the NAT change`)
-      assert.deepEqual(moved, { relayed: 0, moved: 1, failed: 0 })
+      assert.deepEqual(moved, { relayed: 0, moved: 2, failed: 0 })
 
       // With the relay gone, the connection goes on over the direct path.
       await relay.stop()
       const before = await echo.mark()
+      const piped = pipe.received()
       await waitFor('bytes echoed after the relay stopped', async () => (await echo.mark()) > before + 64 * 1024 ? true : undefined, 30_000, 200)
+      await waitFor('bytes piped after the relay stopped', async () => await Promise.resolve(pipe.received() > piped + 64 * 1024 ? true : undefined), 30_000, 200)
+      await pipe.finish()
       const tally = await echo.stop()
       console.log(`# ${JSON.stringify(tally)}`)
       assert.equal(tally.error, undefined)

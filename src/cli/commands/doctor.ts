@@ -32,7 +32,7 @@ export function registerDoctorCommand (program: Command): void {
       `DHT              ${report.dht.enabled ? `${report.dht.peers} peers in the routing table${report.dht.lastPut === undefined ? '' : `; last publish ${report.dht.lastPut.ok ? 'ok' : `failed (${report.dht.lastPut.error ?? ''})`}`}` : 'off (no bootstrap peers or relays configured)'}`,
       `hole punching    ${report.punch.successes}/${report.punch.attempts} succeeded${report.punch.lastMs === undefined ? '' : `, last in ${report.punch.lastMs} ms`}${report.punch.lastError === undefined ? '' : `; last error: ${report.punch.lastError}`}`,
       `direct streams   ${report.direct.opened} opened, ${report.direct.accepted} accepted, ${report.direct.refused} refused, ${report.direct.dialFailures} dials failed (service reach bypassing the multiplexer)`,
-      `relayed forwards ${report.tunnels.relayed} open, ${report.tunnels.moved} moved to a direct path, ${report.tunnels.failed} moves failed`,
+      `relayed tunnels  ${report.tunnels.relayed} open (forwards, pipes), ${report.tunnels.moved} moved to a direct path, ${report.tunnels.failed} moves failed`,
       ''
     ]
     process.stdout.write(lines.join('\n') + '\n')

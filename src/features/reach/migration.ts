@@ -1,6 +1,6 @@
 /**
- * Keeping forwarded connections alive when the path to a member gets better: a connection
- * opened while the member was reachable only through a relay is a {@link Tunnel} with an ID;
+ * Keeping forwarded connections and pipes alive when the path to a member gets better: a
+ * connection opened while the member was reachable only through a relay is a {@link Tunnel} with an ID;
  * when a direct path opens (a hole punch replaced the relay), the opener moves it onto a
  * stream of that path with `resume` (tunnel.ts has the switch and why it loses no byte), so
  * the connection outlives the relayed one and the relay's per-circuit limits.
@@ -34,17 +34,20 @@ export interface TunnelStats {
   failed: number
 }
 
-/** The opener's relayed tunnels, moved onto a better path when one opens. */
+/** The opener's relayed tunnels of one protocol, moved onto a better path when one opens. */
 export class TunnelMover {
   readonly #mesh: Mesh
   readonly #log: Logger
+  readonly #protocol: string
   readonly #byDevice = new Map<DeviceId, Map<string, Tunnel>>()
   readonly #stats = { moved: 0, failed: 0 }
   readonly #moving = new Set<Tunnel>()
 
-  constructor (mesh: Mesh, log: Logger) {
+  /** Moves tunnels of `protocol`, whose server answers `resume` with a {@link TunnelDesk}. */
+  constructor (mesh: Mesh, log: Logger, protocol = reachProtocol) {
     this.#mesh = mesh
     this.#log = log
+    this.#protocol = protocol
   }
 
   /** Watches `tunnel` (opened as `id` to its remote) until `untrack` is called. */
@@ -73,7 +76,7 @@ export class TunnelMover {
       if (tunnel.switching || tunnel.failed || this.#moving.has(tunnel)) return
       this.#moving.add(tunnel)
       const moved = await this.#move(device, id, tunnel).catch((err: unknown) => {
-        this.#log.info({ device, err: (err as Error).message }, 'could not move a forwarded connection off the relay')
+        this.#log.info({ device, err: (err as Error).message }, 'could not move a connection off the relay')
         return false
       })
       this.#moving.delete(tunnel)
@@ -88,11 +91,14 @@ export class TunnelMover {
 
   async #move (device: DeviceId, id: string, tunnel: Tunnel): Promise<boolean> {
     const signal = AbortSignal.timeout(answerTimeoutMs)
-    const stream = await this.#mesh.openDirect(device, reachProtocol, { signal }).catch(() => undefined) ??
-      (this.#mesh.link(device).path === 'relay' ? undefined : await this.#mesh.openStream(device, reachProtocol, { signal }))
-    if (stream === undefined) return false
+    // A stream of the new connection, not a direct stream: libp2p's protocol negotiation says
+    // the member's handler took the stream before `resume` is sent, while a direct stream's
+    // listener may refuse it (limits) without a word, which would look like a failure after
+    // the server switched and cost the connection. A refusal here leaves the tunnel as it was.
+    if (this.#mesh.link(device).path === 'relay') return false
+    const stream = await this.#mesh.openStream(device, this.#protocol, { signal })
     const moved = await moveTunnel(tunnel, id, stream, { signal, log: this.#log })
-    if (moved) this.#log.info({ device }, 'moved a forwarded connection off the relay')
+    if (moved) this.#log.info({ device, protocol: this.#protocol }, 'moved a connection off the relay')
     return moved
   }
 }
@@ -109,7 +115,7 @@ export async function moveTunnel (tunnel: Tunnel, id: string, stream: MeshStream
     const answer = connectAnswer.safeParse(await framed.expect(options))
     if (!answer.success) throw new WeftError('PROTOCOL_ERROR', 'member sent a malformed resume answer')
     if (!answer.data.ok) {
-      options.log?.info({ device: tunnel.remote, code: answer.data.code, err: answer.data.message }, 'member refused to move a forwarded connection')
+      options.log?.info({ device: tunnel.remote, code: answer.data.code, err: answer.data.message }, 'member refused to move a connection')
       return undefined
     }
     return framed.rest()

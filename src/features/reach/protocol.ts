@@ -14,7 +14,7 @@ export const reachProtocol = '/weft/reach/1.0.0'
 /** Largest control message (a service list of a few hundred entries). */
 export const maxReachMessageBytes = 256 * 1024
 /** A tunnel ID: 128 bits, base64url. */
-const tunnelId = z.string().regex(/^[A-Za-z0-9_-]{22}$/)
+export const tunnelId = z.string().regex(/^[A-Za-z0-9_-]{22}$/)
 
 /** What the opener of a reach stream asks. */
 export const reachRequest = z.discriminatedUnion('op', [

@@ -140,8 +140,12 @@ export class ReachService {
     this.#off.push(
       this.#o.networks.events.on('member:online', ({ deviceId }) => { void this.#refresh(deviceId) }),
       this.#o.networks.events.on('network:changed', () => { this.#reconcile() }),
-      // A hole punch replaced a relay: connections opened through the relay move to the new path.
-      this.#o.mesh.events.on('peer:path', ({ deviceId, path }) => { if (path !== 'relay') void this.#mover.upgrade(deviceId) })
+      // A hole punch replaced a relay: connections and pipes opened through the relay move to the new path.
+      this.#o.mesh.events.on('peer:path', ({ deviceId, path }) => {
+        if (path === 'relay') return
+        void this.#mover.upgrade(deviceId)
+        void this.pipes.mover.upgrade(deviceId)
+      })
     )
     for (const device of this.#o.networks.fellowDevices()) {
       if (this.#o.mesh.link(device).online) void this.#refresh(device)
@@ -263,9 +267,10 @@ export class ReachService {
     return await connectService(this.#o.mesh, device, service, { signal: signal ?? AbortSignal.timeout(15_000), udp, mover: this.#mover })
   }
 
-  /** Connections through a relay and their moves to direct paths. */
+  /** Connections and pipes through a relay and their moves to direct paths. */
   tunnelStats (): TunnelStats {
-    return this.#mover.stats()
+    const [a, b] = [this.#mover.stats(), this.pipes.mover.stats()]
+    return { relayed: a.relayed + b.relayed, moved: a.moved + b.moved, failed: a.failed + b.failed }
   }
 
   /** A device by ID, ID prefix (7+ characters) or member name (in `network` when given). */
