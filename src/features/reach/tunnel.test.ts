@@ -109,6 +109,8 @@ describe('tunnel moves', () => {
     await a.write(Buffer.from('one '))
     assert.ok(await move(a, desk))
     await a.write(Buffer.from('two '))
+    // A second move waits until the reader has gone on to the stream of the first one.
+    while (a.switching) await new Promise((resolve) => setImmediate(resolve))
     assert.ok(await move(a, desk))
     desk.remove(id, b)
     assert.equal(await move(a, desk), false, 'an unknown tunnel is refused')

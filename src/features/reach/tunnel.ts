@@ -59,9 +59,12 @@ export class Tunnel implements MeshStream {
     this.#closeListeners.push(listener)
   }
 
-  /** True while a switch is under way. */
+  /**
+   * True while a switch is under way, or done but not yet taken up by the reader (still
+   * draining the old stream): another switch then would skip the stream in between.
+   */
   get switching (): boolean {
-    return this.#busy
+    return this.#busy || this.#next !== undefined
   }
 
   /** True once the tunnel was torn down. */
@@ -117,7 +120,7 @@ export class Tunnel implements MeshStream {
    * switched already.
    */
   async switchAsOpener (stream: MeshStream, handshake: () => Promise<AsyncIterable<Uint8Array> | undefined>): Promise<boolean> {
-    if (this.#busy || this.#error !== undefined) {
+    if (this.switching || this.#error !== undefined) {
       stream.abort(new WeftError('ABORTED', 'tunnel is already switching or closed'))
       return false
     }
@@ -153,7 +156,7 @@ export class Tunnel implements MeshStream {
    * switches this side's output after `answer` (which sends `ok`) went out.
    */
   async switchAsServer (stream: MeshStream, incoming: AsyncIterable<Uint8Array>, answer: () => Promise<void>): Promise<void> {
-    if (this.#busy || this.#error !== undefined) throw new WeftError('PROTOCOL_ERROR', 'tunnel is already switching or closed')
+    if (this.switching || this.#error !== undefined) throw new WeftError('PROTOCOL_ERROR', 'tunnel is already switching or closed')
     this.#busy = true
     this.#streams.add(stream)
     this.#next = Promise.resolve(incoming)
