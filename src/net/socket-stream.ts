@@ -8,19 +8,39 @@ import type { DeviceId } from '../core/ids.js'
 import { WeftError } from '../core/errors.js'
 import type { MeshStream } from './types.js'
 
+/** Bytes held back in a corked socket before they are written anyway. */
+export const maxCorkedBytes = 256 * 1024
+
 /** Wraps `socket`, connected to `remote` for `protocol`. The socket must be half-open capable. */
 export function socketMeshStream (socket: Socket, remote: DeviceId, protocol: string): MeshStream {
+  // Writes made in one turn of the event loop are encrypted and sent together: the socket is
+  // corked at the first and uncorked before the next turn (or once enough is held back).
+  let corked = false
+  const flush = (): void => {
+    if (!corked) return
+    corked = false
+    socket.uncork()
+  }
   return {
     remote,
     protocol,
     async write (data, options) {
       options?.signal?.throwIfAborted()
       if (socket.destroyed || socket.writableEnded) throw new WeftError('PROTOCOL_ERROR', 'stream is closed')
-      if (socket.write(data)) return
+      if (!corked) {
+        corked = true
+        socket.cork()
+        setImmediate(flush)
+      }
+      socket.write(data)
+      if (socket.writableLength < maxCorkedBytes) return
+      flush()
+      if (!socket.writableNeedDrain) return
       await drained(socket, options?.signal)
       if (socket.destroyed) throw new WeftError('PROTOCOL_ERROR', 'stream closed while waiting to write')
     },
     closeWrite: async () => {
+      flush()
       if (!socket.writableEnded && !socket.destroyed) socket.end()
       await Promise.resolve()
     },

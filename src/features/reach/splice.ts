@@ -9,6 +9,9 @@ import type { Socket } from 'node:net'
 import type { MeshStream } from '../../net/types.js'
 import { drained } from '../../net/socket-stream.js'
 
+/** Bytes held back in a corked socket before they are written anyway. */
+const maxCorkedBytes = 256 * 1024
+
 /** Copies until both directions ended; never rejects. `incoming` defaults to the stream itself. */
 export async function splice (socket: Socket, stream: MeshStream, incoming: AsyncIterable<Uint8Array> = stream): Promise<void> {
   const fail = (err: unknown): void => {
@@ -23,10 +26,28 @@ export async function splice (socket: Socket, stream: MeshStream, incoming: Asyn
     await stream.closeWrite()
   })()
   const down = (async () => {
+    // Chunks that arrive in one turn of the event loop (a TLS socket yields 16 KiB records)
+    // go out in one writev: the socket is corked at the first and uncorked before the next turn.
+    let corked = false
+    const flush = (): void => {
+      if (!corked) return
+      corked = false
+      socket.uncork()
+    }
     for await (const chunk of incoming) {
       if (socket.destroyed) throw new Error('socket closed')
-      if (!socket.write(chunk)) await drained(socket)
+      if (!corked) {
+        corked = true
+        socket.cork()
+        setImmediate(flush)
+      }
+      socket.write(chunk)
+      if (socket.writableLength >= maxCorkedBytes) {
+        flush()
+        if (socket.writableNeedDrain) await drained(socket)
+      }
     }
+    flush()
     socket.end()
   })()
   // The first failure tears both down at once, so the other direction cannot hang.
