@@ -87,7 +87,7 @@ async function forwardedEcho (lab: NatLab, a: TestDaemon, b: TestDaemon): Promis
 }
 
 /** `weft pipe` ends on A and B, each fed random bytes every 20 ms, each output hashed. */
-function pipeBothWays (lab: NatLab, a: TestDaemon, b: TestDaemon): { received: () => number, finish: () => Promise<void> } {
+function pipeBothWays (lab: NatLab, a: TestDaemon, b: TestDaemon): { received: () => number, finish: () => Promise<void>, close: () => void } {
   const ends = [a, b].map((d) => runIn(lab.host(d.name), [weftBin, 'pipe', 'moving', '--home', d.home]))
   const sent = ends.map(() => createHash('sha256'))
   const got = ends.map(() => createHash('sha256'))
@@ -100,6 +100,10 @@ function pipeBothWays (lab: NatLab, a: TestDaemon, b: TestDaemon): { received: (
     sentBytes += 4096
   }, 20)
   return {
+    close: () => {
+      clearInterval(tick)
+      for (const end of ends) end.kill('SIGKILL')
+    },
     received: () => Math.min(...counts),
     finish: async () => {
       clearInterval(tick)
@@ -116,6 +120,7 @@ function pipeBothWays (lab: NatLab, a: TestDaemon, b: TestDaemon): { received: (
 
 describe('forwarded connections across path changes (lab)', { skip: unavailable, timeout: 400_000 }, () => {
   it('a connection opened through the relay moves to the hole-punched path and outlives the relay', async () => {
+    let pipe: ReturnType<typeof pipeBothWays> | undefined
     const lab = await createNatLab({ publicHosts: ['pub'], sites: [{ name: 'A', nat: 'cone' }, { name: 'B', nat: 'symmetric' }] })
     const d = await cluster(lab, ['A', 'B']).catch(async (err: unknown) => { await lab.stop(); throw err })
     try {
@@ -123,8 +128,9 @@ describe('forwarded connections across path changes (lab)', { skip: unavailable,
       await formNetwork([relay, a, b], 'lab')
       await waitForPath(a, b, ['relay'])
       const echo = await forwardedEcho(lab, a, b)
-      const pipe = pipeBothWays(lab, a, b)
-      await waitFor('bytes through the pipe', async () => await Promise.resolve(pipe.received() > 16 * 1024 ? true : undefined), 30_000, 200)
+      const piped = pipeBothWays(lab, a, b)
+      pipe = piped
+      await waitFor('bytes through the pipe', async () => await Promise.resolve(piped.received() > 16 * 1024 ? true : undefined), 30_000, 200)
       const relayed = async (): Promise<number> => (await Promise.all([a, b].map(async (x) => (await x.json<DoctorReport>(['doctor'])).tunnels.relayed))).reduce((x, y) => x + y)
       // The forward's tunnel is A's; the pipe's belongs to whichever end asked.
       assert.equal(await relayed(), 2, 'the connection and the pipe run through the relay')
@@ -133,28 +139,31 @@ describe('forwarded connections across path changes (lab)', { skip: unavailable,
       await lab.setNat('B', 'cone')
       const started = Date.now()
       await waitForPath(a, b, ['direct'], 180_000)
+      let seen = ''
       const moved = await waitFor('the connection and the pipe to move', async () => {
         const stats = await Promise.all([a, b].map(async (x) => (await x.json<DoctorReport>(['doctor'])).tunnels))
+        seen = JSON.stringify(stats)
         const sum = { relayed: 0, moved: 0, failed: 0 }
         for (const t of stats) { sum.relayed += t.relayed; sum.moved += t.moved; sum.failed += t.failed }
         return sum.moved === 2 ? sum : undefined
-      }, 30_000, 500)
+      }, 60_000, 500).catch((err: Error) => { throw new Error(`${err.message}; tunnels of A and B: ${seen}`) })
       console.log(`# direct and moved ${Date.now() - started} ms after the NAT change`)
       assert.deepEqual(moved, { relayed: 0, moved: 2, failed: 0 })
 
       // With the relay gone, the connection goes on over the direct path.
       await relay.stop()
       const before = await echo.mark()
-      const piped = pipe.received()
+      const pipedBefore = piped.received()
       await waitFor('bytes echoed after the relay stopped', async () => (await echo.mark()) > before + 64 * 1024 ? true : undefined, 30_000, 200)
-      await waitFor('bytes piped after the relay stopped', async () => await Promise.resolve(pipe.received() > piped + 64 * 1024 ? true : undefined), 30_000, 200)
-      await pipe.finish()
+      await waitFor('bytes piped after the relay stopped', async () => await Promise.resolve(piped.received() > pipedBefore + 64 * 1024 ? true : undefined), 30_000, 200)
+      await piped.finish()
       const tally = await echo.stop()
       console.log(`# ${JSON.stringify(tally)}`)
       assert.equal(tally.error, undefined)
       assert.equal(tally.gotBytes, tally.sentBytes)
       assert.equal(tally.same, true, 'every byte came back once and in order')
     } finally {
+      pipe?.close()
       await d.stop()
       await lab.stop()
     }

@@ -50,6 +50,23 @@ export class TunnelMover {
     this.#protocol = protocol
   }
 
+  #sweep?: NodeJS.Timeout
+
+  /**
+   * Also looks every `intervalMs` for relayed tunnels whose member now has a better path: a
+   * `peer:path` event can come before the new connection is the one streams take, and a move
+   * refused for a moment (limits) is worth another try.
+   */
+  start (intervalMs = 5000): void {
+    this.#sweep ??= setInterval(() => { for (const device of this.#byDevice.keys()) void this.upgrade(device) }, intervalMs)
+    this.#sweep.unref()
+  }
+
+  stop (): void {
+    clearInterval(this.#sweep)
+    this.#sweep = undefined
+  }
+
   /** Watches `tunnel` (opened as `id` to its remote) until `untrack` is called. */
   track (id: string, tunnel: Tunnel): () => void {
     const tunnels = this.#byDevice.get(tunnel.remote) ?? new Map<string, Tunnel>()

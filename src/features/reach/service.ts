@@ -147,6 +147,8 @@ export class ReachService {
         void this.pipes.mover.upgrade(deviceId)
       })
     )
+    this.#mover.start()
+    this.pipes.mover.start()
     for (const device of this.#o.networks.fellowDevices()) {
       if (this.#o.mesh.link(device).online) void this.#refresh(device)
     }
@@ -198,6 +200,8 @@ export class ReachService {
   async stop (): Promise<void> {
     this.#stopped = true
     for (const off of this.#off.splice(0)) off()
+    this.#mover.stop()
+    this.pipes.mover.stop()
     await this.#dns?.close()
     await this.#socks?.close()
     this.#dns = undefined
