@@ -16,13 +16,14 @@ import { once } from 'node:events'
 import { createHash, randomBytes } from 'node:crypto'
 import { createInterface } from 'node:readline'
 import { createNatLab, natLabUnavailable } from '../../src/testing/natlab.js'
-import type { LabHost, NatLab } from '../../src/testing/natlab.js'
+import type { LabHost, NatLab, NatMode } from '../../src/testing/natlab.js'
 import { cluster, waitForPath } from '../../src/testing/lab-daemons.js'
 import { formNetwork, weftBin } from '../../src/testing/testnet.js'
 import type { TestDaemon } from '../../src/testing/testnet.js'
 import { waitFor } from '../../src/testing/wait.js'
 import type { DoctorReport } from '../../src/features/doctor.js'
 import type { ServiceView } from '../../src/features/reach/service.js'
+import type { TunnelStats } from '../../src/features/reach/migration.js'
 
 const unavailable = await natLabUnavailable()
 if (unavailable !== undefined) console.log(`# skipped forwarded-connection move tests: ${unavailable}`)
@@ -118,22 +119,40 @@ function pipeBothWays (lab: NatLab, a: TestDaemon, b: TestDaemon): { received: (
   }
 }
 
+/** A relay on `pub` and daemons on sites A and B behind `nats`, one network, A reaching B through the relay. */
+async function withRelayedPair (nats: [NatMode, NatMode], body: (lab: NatLab, relay: TestDaemon, a: TestDaemon, b: TestDaemon, cleanup: Array<() => void>) => Promise<void>): Promise<void> {
+  const lab = await createNatLab({ publicHosts: ['pub'], sites: [{ name: 'A', nat: nats[0] }, { name: 'B', nat: nats[1] }] })
+  const d = await cluster(lab, ['A', 'B']).catch(async (err: unknown) => { await lab.stop(); throw err })
+  const cleanup: Array<() => void> = []
+  try {
+    const [relay, a, b] = [d.get('pub'), d.get('A'), d.get('B')]
+    await formNetwork([relay, a, b], 'lab')
+    await waitForPath(a, b, ['relay'])
+    await body(lab, relay, a, b, cleanup)
+  } finally {
+    for (const undo of cleanup) undo()
+    await d.stop()
+    await lab.stop()
+  }
+}
+
+/** The tunnel counters of `weft doctor` on each daemon, and their sum. */
+async function tunnelTotals (daemons: TestDaemon[]): Promise<{ each: TunnelStats[], sum: TunnelStats }> {
+  const each = await Promise.all(daemons.map(async (x) => (await x.json<DoctorReport>(['doctor'])).tunnels))
+  const sum = { relayed: 0, moved: 0, failed: 0 }
+  for (const t of each) { sum.relayed += t.relayed; sum.moved += t.moved; sum.failed += t.failed }
+  return { each, sum }
+}
+
 describe('forwarded connections across path changes (lab)', { skip: unavailable, timeout: 400_000 }, () => {
   it('a connection opened through the relay moves to the hole-punched path and outlives the relay', async () => {
-    let pipe: ReturnType<typeof pipeBothWays> | undefined
-    const lab = await createNatLab({ publicHosts: ['pub'], sites: [{ name: 'A', nat: 'cone' }, { name: 'B', nat: 'symmetric' }] })
-    const d = await cluster(lab, ['A', 'B']).catch(async (err: unknown) => { await lab.stop(); throw err })
-    try {
-      const [relay, a, b] = [d.get('pub'), d.get('A'), d.get('B')]
-      await formNetwork([relay, a, b], 'lab')
-      await waitForPath(a, b, ['relay'])
+    await withRelayedPair(['cone', 'symmetric'], async (lab, relay, a, b, cleanup) => {
       const echo = await forwardedEcho(lab, a, b)
       const piped = pipeBothWays(lab, a, b)
-      pipe = piped
+      cleanup.push(piped.close)
       await waitFor('bytes through the pipe', async () => await Promise.resolve(piped.received() > 16 * 1024 ? true : undefined), 30_000, 200)
-      const relayed = async (): Promise<number> => (await Promise.all([a, b].map(async (x) => (await x.json<DoctorReport>(['doctor'])).tunnels.relayed))).reduce((x, y) => x + y)
       // The forward's tunnel is A's; the pipe's belongs to whichever end asked.
-      assert.equal(await relayed(), 2, 'the connection and the pipe run through the relay')
+      assert.equal((await tunnelTotals([a, b])).sum.relayed, 2, 'the connection and the pipe run through the relay')
 
       // B's router turns into a cone NAT: the next hole punch succeeds.
       await lab.setNat('B', 'cone')
@@ -141,10 +160,8 @@ describe('forwarded connections across path changes (lab)', { skip: unavailable,
       await waitForPath(a, b, ['direct'], 180_000)
       let seen = ''
       const moved = await waitFor('the connection and the pipe to move', async () => {
-        const stats = await Promise.all([a, b].map(async (x) => (await x.json<DoctorReport>(['doctor'])).tunnels))
-        seen = JSON.stringify(stats)
-        const sum = { relayed: 0, moved: 0, failed: 0 }
-        for (const t of stats) { sum.relayed += t.relayed; sum.moved += t.moved; sum.failed += t.failed }
+        const { each, sum } = await tunnelTotals([a, b])
+        seen = JSON.stringify(each)
         return sum.moved === 2 ? sum : undefined
       }, 60_000, 500).catch((err: Error) => { throw new Error(`${err.message}; tunnels of A and B: ${seen}`) })
       console.log(`# direct and moved ${Date.now() - started} ms after the NAT change`)
@@ -162,28 +179,16 @@ describe('forwarded connections across path changes (lab)', { skip: unavailable,
       assert.equal(tally.error, undefined)
       assert.equal(tally.gotBytes, tally.sentBytes)
       assert.equal(tally.same, true, 'every byte came back once and in order')
-    } finally {
-      pipe?.close()
-      await d.stop()
-      await lab.stop()
-    }
+    })
   })
 
   it('a connection whose relay goes away with no direct path is reset, never ended as if complete', async () => {
-    const lab = await createNatLab({ publicHosts: ['pub'], sites: [{ name: 'A', nat: 'symmetric' }, { name: 'B', nat: 'symmetric' }] })
-    const d = await cluster(lab, ['A', 'B']).catch(async (err: unknown) => { await lab.stop(); throw err })
-    try {
-      const [relay, a, b] = [d.get('pub'), d.get('A'), d.get('B')]
-      await formNetwork([relay, a, b], 'lab')
-      await waitForPath(a, b, ['relay'])
+    await withRelayedPair(['symmetric', 'symmetric'], async (lab, relay, a, b) => {
       const echo = await forwardedEcho(lab, a, b)
       await relay.stop()
       const tally = await waitFor('the connection to fail', async () => await echo.mark().then(() => undefined, (err: Error) => err), 30_000, 200)
       console.log(`# ${tally.message}`)
       assert.match(tally.message, /"error":"(read ECONNRESET|.*reset.*)"/)
-    } finally {
-      await d.stop()
-      await lab.stop()
-    }
+    })
   })
 })
