@@ -4,22 +4,24 @@
  * ours, else everything), then IndexUpdates as local records change; apply the peer's Index and
  * IndexUpdates; serve its block Requests from local files after checking the block's hash.
  */
-import { open } from 'node:fs/promises'
-import { createHash } from 'node:crypto'
 import type { Logger } from '../../core/log.js'
 import type { IndexStore } from './index/store.js'
 import type { BepLink } from './link/bep-link.js'
-import type { BepMessage, BepRequest, BepResponseCode } from './wire/messages.js'
+import type { BepMessage, BepRequest } from './wire/messages.js'
+import { encodeFrame } from './wire/framing.js'
+import type { BlockServer } from './serve/block-server.js'
 import type { BepFolder } from './wire/clusterconfig.js'
 import type { BepFileInfo } from './wire/fileinfo.js'
 import { computeBlocksHash } from './wire/fileinfo.js'
-import { nameProblem, resolveInFolder } from './puller/names.js'
+import { nameProblem } from './puller/names.js'
 import { announcedFile } from './model/global.js'
 import { mayChangeNeed } from './model/news.js'
 import type { FolderRunner } from './folder-runner.js'
 import type { BepDeviceId, FileInfo, FolderId } from './types.js'
 
 const indexBatch = 1000
+/** Block requests of one link served at once. */
+const maxServing = 16
 
 /** What the exchange needs from the service. */
 export interface ExchangeContext {
@@ -33,8 +35,8 @@ export interface ExchangeContext {
   foldersFor: (link: BepLink) => FolderRunner[]
   /** A peer offered a folder this device does not have. */
   onOffer: (link: BepLink, folder: BepFolder) => void
-  /** Test fault: flip a bit of every block sent (see DaemonOptions.faults). */
-  corruptResponses?: boolean
+  /** Answers block requests (shared by every link of the device). */
+  blocks: BlockServer
 }
 
 /** Per-link state of the conversation. */
@@ -49,6 +51,8 @@ export class Exchange {
   #announced = new Set<FolderId>()
   /** The folders of the peer's last ClusterConfig. */
   #peerFolders: BepFolder[] = []
+  /** Block requests being served. */
+  readonly #serving = new Set<Promise<void>>()
 
   constructor (ctx: ExchangeContext, link: BepLink) {
     this.#ctx = ctx
@@ -197,32 +201,29 @@ export class Exchange {
     this.#ctx.log.info({ device: this.link.device, folder, name, ignored: note }, `peer sends ${what}; weft does not apply it (logged once per folder)`)
   }
 
+  /**
+   * Serves a block Request. Requests are served concurrently (up to {@link maxServing} per
+   * link; the next is read from the link only when one finishes), so reading one block from
+   * disk overlaps hashing and sending another; Responses may leave out of order, as BEP allows.
+   */
   async #onRequest (req: BepRequest): Promise<void> {
-    const answer = async (code: BepResponseCode, data = new Uint8Array()): Promise<void> => {
-      await this.link.send({ type: 'response', id: req.id, data, code })
-    }
     const runner = this.#ctx.sharedRunner(this.link, req.folder)
-    if (runner === undefined || nameProblem(req.name) !== undefined || req.size < 0 || req.size > 16 * 1024 * 1024 || req.offset < 0) return await answer('generic')
-    const local = this.#ctx.index.getFile(req.folder, this.#ctx.self, req.name)
-    if (local === undefined || local.file.deleted || local.file.invalid || local.file.type !== 'file') return await answer('noSuchFile')
+    if (runner === undefined) {
+      await this.link.sendFrame(encodeFrame({ type: 'response', id: req.id, data: new Uint8Array(), code: 'generic' }), 'response')
+      return
+    }
+    while (this.#serving.size >= maxServing) await Promise.race(this.#serving)
+    const task: Promise<void> = this.#serve(req, runner).finally(() => this.#serving.delete(task))
+    this.#serving.add(task)
+  }
+
+  async #serve (req: BepRequest, runner: FolderRunner): Promise<void> {
+    const served = await this.#ctx.blocks.serve(req, runner.config.path)
+    if (served.changed === true) runner.requestScan([req.name])
     try {
-      const path = await resolveInFolder(runner.config.path, req.name)
-      const handle = await open(path, 'r')
-      try {
-        const data = Buffer.alloc(req.size)
-        const { bytesRead } = await handle.read(data, 0, req.size, req.offset)
-        const block = data.subarray(0, bytesRead)
-        if (req.hash.length === 32 && !createHash('sha256').update(block).digest().equals(req.hash)) {
-          runner.requestScan([req.name])
-          return await answer('invalidFile')
-        }
-        if (this.#ctx.corruptResponses === true && block.length > 0) block[0] = block[0]! ^ 1
-        return await answer('noError', block)
-      } finally {
-        await handle.close()
-      }
+      await this.link.sendFrame(served.frame, 'response')
     } catch {
-      return await answer('noSuchFile')
+      // The link closed under us: the peer re-requests on the next link; nothing to report.
     }
   }
 }

@@ -117,6 +117,8 @@ export class BepLink {
   readonly #pending = new Map<number, Pending>()
   #nextId = 1
   #closed = false
+  /** Why the link closed, once it has. */
+  closeReason: string | undefined
   #inbound?: BepTransport
   #lastSent = Date.now()
   #lastReceived = Date.now()
@@ -137,6 +139,23 @@ export class BepLink {
       this.#keepaliveTimer = setInterval(() => { this.#tick(keepalive) }, every)
       this.#keepaliveTimer.unref()
     }
+    // Between weft members the peer only ever reads our stream: it ending means the peer's
+    // side of the link is gone (it closed, restarted or replaced the stream), even when we
+    // have nothing to send that would find out. Unwatched, a half-dead link could hold
+    // requests until they time out.
+    if (this.kind === 'mesh') void this.#watchOut()
+  }
+
+  async #watchOut (): Promise<void> {
+    let reason = 'peer closed our stream'
+    try {
+      for await (const chunk of this.#out) {
+        if (chunk.byteLength > 0) throw new WeftError('PROTOCOL_ERROR', 'peer wrote on our stream')
+      }
+    } catch (err) {
+      reason = (err as Error).message
+    }
+    this.close(reason)
   }
 
   /** True until the link closed. */
@@ -165,6 +184,19 @@ export class BepLink {
       await this.#out.write(frame)
     } catch (err) {
       // Our stream is gone (the peer refused or dropped it): the link is over; the service redials.
+      this.close()
+      throw err
+    }
+  }
+
+  /** Sends a frame encoded already (a Response built in place around its block). */
+  async sendFrame (frame: Uint8Array, type: BepMessageType): Promise<void> {
+    if (this.#closed) throw new WeftError('PEER_UNREACHABLE', `link to ${this.device} is closed`)
+    this.stats.messagesOut[type] = (this.stats.messagesOut[type] ?? 0) + 1
+    this.#lastSent = Date.now()
+    try {
+      await this.#out.write(frame)
+    } catch (err) {
       this.close()
       throw err
     }
@@ -258,10 +290,14 @@ export class BepLink {
   close (reason?: string): void {
     if (this.#closed) return
     this.#closed = true
+    this.closeReason = reason ?? 'closed locally'
     clearInterval(this.#keepaliveTimer)
     for (const [id] of this.#pending) this.#settle(id, new WeftError('PEER_UNREACHABLE', `connection to ${this.device} closed`))
     if (reason !== undefined && this.kind === 'syncthing' && this.#out.end !== undefined) this.#out.end(encodeFrame({ type: 'close', reason: reason.slice(0, 1024) }))
     else this.#out.abort(new Error(reason ?? 'link closed'))
+    // The peer's stream goes too, so that its side of the link learns at once that this one
+    // is over (a direct connection otherwise stays open, unread, until its buffers fill).
+    if (this.#inbound !== undefined && this.#inbound !== this.#out) this.#inbound.abort(new Error(reason ?? 'link closed'))
     this.#handler.onClosed(this)
   }
 }

@@ -58,6 +58,44 @@ export function validateName (name: string): string[] {
 export interface ResolveOptions {
   /** Create missing parent directories (mode 0o755, one at a time, each checked). */
   createParents?: boolean
+  /**
+   * Directories recently checked to be real directories: they are not checked again while
+   * their entry is fresh. Saves the lstat of every parent of every file when many files of
+   * one directory are read or written in a row.
+   */
+  checked?: CheckedDirs
+}
+
+/**
+ * A short-lived memory of directories found to be real directories (not symlinks). An entry
+ * lives `ttlMs` (default 1 s): a directory replaced by a symlink after its check is noticed
+ * at the latest then (until then a reader still gets only blocks that match their hashes, and
+ * a writer's temporary file lands in the directory it checked).
+ */
+export class CheckedDirs {
+  readonly #until = new Map<string, number>()
+
+  constructor (readonly ttlMs = 1000, readonly maxEntries = 4096) {}
+
+  /** True when `dir` was checked and the check is still fresh. */
+  has (dir: string, now = Date.now()): boolean {
+    const until = this.#until.get(dir)
+    if (until === undefined) return false
+    if (until > now) return true
+    this.#until.delete(dir)
+    return false
+  }
+
+  /** Remembers that `dir` is a real directory now. */
+  add (dir: string, now = Date.now()): void {
+    if (this.#until.size >= this.maxEntries) this.#until.clear()
+    this.#until.set(dir, now + this.ttlMs)
+  }
+
+  /** Forgets everything (e.g. after a directory was removed or renamed). */
+  clear (): void {
+    this.#until.clear()
+  }
 }
 
 /**
@@ -70,8 +108,11 @@ export interface ResolveOptions {
 export async function resolveInFolder (root: string, name: string, options: ResolveOptions = {}): Promise<string> {
   const segments = validateName(name)
   let dir = root
-  for (const segment of segments.slice(0, -1)) {
+  const now = Date.now()
+  for (let i = 0; i < segments.length - 1; i++) {
+    const segment = segments[i] ?? ''
     dir = join(dir, segment)
+    if (options.checked?.has(dir, now) === true) continue
     let exists = true
     try {
       const st = await lstat(dir)
@@ -93,6 +134,7 @@ export async function resolveInFolder (root: string, name: string, options: Reso
         if (!st.isDirectory()) throw new WeftError('FORBIDDEN', `refused name ${JSON.stringify(name)}: parent ${JSON.stringify(segment)} is not a directory`)
       }
     }
+    options.checked?.add(dir, now)
   }
   return join(root, ...segments)
 }
