@@ -295,6 +295,7 @@ export class FolderRunner {
       versioner: createVersioner(this.config.versioning),
       commit: {
         commit: (f) => { index.updateLocal(folder, [{ ...f, sequence: 0 }]) },
+        commitMany: (files) => { index.updateLocal(folder, files.map((f) => ({ ...f, sequence: 0 }))) },
         conflict: (name, reason) => { this.#deps.log.info({ folder, name, reason }, 'left a locally changed file alone'); this.requestScan([name]) },
         onProgress: (p) => {
           this.rate.add(p.bytesDone)

@@ -100,6 +100,8 @@ interface Pending {
   resolve: (data: Uint8Array) => void
   reject: (err: Error) => void
   timer: NodeJS.Timeout
+  /** Removes the abort listener. */
+  detach?: () => void
 }
 
 /** A BEP connection to one peer. */
@@ -209,20 +211,23 @@ export class BepLink {
   /** Sends a Request and resolves with the Response data (rejects on error codes and timeouts). */
   async request (request: Omit<BepRequest, 'type' | 'id'>, signal?: AbortSignal): Promise<Uint8Array> {
     if (this.#pending.size >= maxPendingRequests) throw new WeftError('PEER_UNREACHABLE', `too many requests in flight to ${this.device}`)
+    signal?.throwIfAborted()
     const id = this.#nextId
     this.#nextId = this.#nextId >= 0x7fffffff ? 1 : this.#nextId + 1
     const result = new Promise<Uint8Array>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#pending.delete(id)
-        reject(new WeftError('TIMEOUT', `block request to ${this.device} timed out`))
-      }, requestTimeoutMs)
-      this.#pending.set(id, { resolve, reject, timer })
-      signal?.addEventListener('abort', () => {
-        if (this.#pending.delete(id)) {
-          clearTimeout(timer)
-          reject(new WeftError('ABORTED', 'block request aborted'))
-        }
-      }, { once: true })
+      const pending: Pending = {
+        resolve,
+        reject,
+        timer: setTimeout(() => { this.#settle(id, new WeftError('TIMEOUT', `block request to ${this.device} timed out`)) }, requestTimeoutMs)
+      }
+      if (signal !== undefined) {
+        // Removed again when the request settles: a signal shared by many requests (one per
+        // file being pulled) must not collect a listener per block.
+        const onAbort = (): void => { this.#settle(id, new WeftError('ABORTED', 'block request aborted')) }
+        signal.addEventListener('abort', onAbort, { once: true })
+        pending.detach = () => { signal.removeEventListener('abort', onAbort) }
+      }
+      this.#pending.set(id, pending)
     })
     await this.send({ type: 'request', id, ...request })
     return await result
@@ -279,6 +284,7 @@ export class BepLink {
     if (pending === undefined) return
     this.#pending.delete(id)
     clearTimeout(pending.timer)
+    pending.detach?.()
     if (result instanceof Error) pending.reject(result)
     else pending.resolve(result)
   }

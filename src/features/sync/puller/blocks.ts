@@ -17,7 +17,7 @@ import type { BepDeviceId, BlockInfo, FileInfo } from '../types.js'
 import type { ByteBudget } from './budget.js'
 import { checkAborted, pullFsError } from './disk.js'
 import { resolveInFolder } from './names.js'
-import type { BlockRequest, PullDeps, WriteAtFn } from './types.js'
+import type { BlockRequest, LocalBlock, PullDeps, WriteAtFn } from './types.js'
 
 /** Largest block BEP allows (16 MiB). */
 export const maxBlockSize = 16 * 1024 * 1024
@@ -39,6 +39,8 @@ export interface AssembleContext {
   blocksInFlight: number
   /** Called with a block's size once it is in the temporary file. */
   onBytes: (bytes: number) => void
+  /** Local places of this file's blocks, looked up once for the whole file (by hash, hex). */
+  localPlaces?: Map<string, LocalBlock[]>
 }
 
 /** The default writer: positional writes until everything is written. */
@@ -111,7 +113,8 @@ async function fromLocalFiles (ctx: AssembleContext, block: BlockInfo, oldOffset
       if (data !== undefined) return data
     }
   }
-  for (const place of ctx.deps.localBlocks?.find(block.hash) ?? []) {
+  const places = ctx.localPlaces !== undefined ? ctx.localPlaces.get(hashKey(block.hash)) ?? [] : ctx.deps.localBlocks?.find(block.hash) ?? []
+  for (const place of places) {
     if (place.size !== block.size) continue
     let path: string
     try {
@@ -188,6 +191,10 @@ export async function assembleBlocks (ctx: AssembleContext): Promise<void> {
   for (const b of ctx.old?.file.blocks ?? []) {
     const key = hashKey(b.hash)
     oldOffsets.set(key, [...(oldOffsets.get(key) ?? []), b.offset])
+  }
+  // One look-up of the block index for the whole file, when the finder can (else one per block).
+  if (ctx.localPlaces === undefined && ctx.deps.localBlocks?.findMany !== undefined) {
+    ctx.localPlaces = ctx.deps.localBlocks.findMany(ctx.file.blocks.filter((b) => b.size > 0).map((b) => b.hash))
   }
   const stop = new AbortController()
   const onAbort = (): void => stop.abort(ctx.signal.reason)

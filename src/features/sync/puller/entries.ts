@@ -15,13 +15,14 @@ import type { PlaceTarget } from './place.js'
 import type { PullDeps, PullFileOptions, PullOutcome } from './types.js'
 
 function placeTarget (folderRoot: string, file: FileInfo, path: string, current: FileInfo | undefined, deps: PullDeps, options: PullFileOptions): PlaceTarget {
-  return { folderRoot, name: file.name, path, current, versioner: deps.versioner, check: options }
+  const syncDir = options.settle === undefined ? undefined : (dir: string) => { options.settle?.syncDir(dir) }
+  return { folderRoot, name: file.name, path, current, versioner: deps.versioner, check: options, syncDir }
 }
 
 /** Creates (or updates the permissions of) a directory. */
 export async function pullDirectory (folderRoot: string, file: FileInfo, current: FileInfo | undefined, deps: PullDeps, options: PullFileOptions): Promise<PullOutcome> {
   checkAborted(options.signal)
-  const path = await resolveInFolder(folderRoot, file.name, { createParents: true })
+  const path = await resolveInFolder(folderRoot, file.name, { createParents: true, checked: options.checked })
   try {
     const entry = await inspect(path)
     if (entry.kind !== 'directory') {
@@ -32,7 +33,8 @@ export async function pullDirectory (folderRoot: string, file: FileInfo, current
       await mkdir(path, { mode: 0o755 })
     }
     if (options.ignorePermissions !== true && !file.noPermissions) await chmod(path, file.permissions & 0o777)
-    await fsyncDir(dirname(path))
+    if (options.settle !== undefined) options.settle.syncDir(dirname(path))
+    else await fsyncDir(dirname(path))
     return { kind: 'updated', file: asOnDisk(file, await lstat(path, { bigint: true })) }
   } catch (err) {
     throw pullFsError(err, 'creating directory', file.name)
@@ -45,7 +47,7 @@ export async function pullSymlink (folderRoot: string, file: FileInfo, current: 
   if (file.symlinkTarget === '' || file.symlinkTarget.includes('\0')) {
     throw new WeftError('INVALID_ARGUMENT', `refused symlink ${JSON.stringify(file.name)}: empty target or NUL in it`)
   }
-  const path = await resolveInFolder(folderRoot, file.name, { createParents: true })
+  const path = await resolveInFolder(folderRoot, file.name, { createParents: true, checked: options.checked })
   const target = placeTarget(folderRoot, file, path, current, deps, options)
   const early = localChange(await inspect(path), current, options)
   if (early !== undefined) return { kind: 'conflict', name: file.name, reason: early }
@@ -68,7 +70,7 @@ export async function pullSymlink (folderRoot: string, file: FileInfo, current: 
 /** Deletes a file, symlink or (empty) directory, if it is still what the index recorded. */
 export async function pullDelete (folderRoot: string, file: FileInfo, current: FileInfo | undefined, deps: PullDeps, options: PullFileOptions): Promise<PullOutcome> {
   checkAborted(options.signal)
-  const path = await resolveInFolder(folderRoot, file.name)
+  const path = await resolveInFolder(folderRoot, file.name, { checked: options.checked })
   const removed = await removeTarget(placeTarget(folderRoot, file, path, current, deps, options))
   if (!removed.ok) return { kind: 'conflict', name: file.name, reason: removed.reason }
   return { kind: 'deleted', file }

@@ -50,8 +50,9 @@ export async function pullRegularFile (folderRoot: string, file: FileInfo, curre
   const signal = options.signal ?? new AbortController().signal
   validateBlocks(file)
   checkAborted(signal)
-  const path = await resolveInFolder(folderRoot, file.name, { createParents: true })
-  const target: PlaceTarget = { folderRoot, name: file.name, path, current, versioner: deps.versioner, check: options }
+  const path = await resolveInFolder(folderRoot, file.name, { createParents: true, checked: options.checked })
+  const syncDir = options.settle === undefined ? undefined : (dir: string) => { options.settle?.syncDir(dir) }
+  const target: PlaceTarget = { folderRoot, name: file.name, path, current, versioner: deps.versioner, check: options, syncDir }
   const before = await inspect(path)
   const early = localChange(before, current, options)
   if (early !== undefined) return { kind: 'conflict', name: file.name, reason: early }

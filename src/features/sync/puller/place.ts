@@ -24,6 +24,14 @@ export interface PlaceTarget {
   current: FileInfo | undefined
   versioner?: Versioner
   check: LocalChangeOptions
+  /** Takes the directory to fsync instead of fsyncing it now (a batch does it before recording). */
+  syncDir?: (dir: string) => void
+}
+
+async function syncDirOf (target: PlaceTarget): Promise<void> {
+  const dir = dirname(target.path)
+  if (target.syncDir !== undefined) target.syncDir(dir)
+  else await fsyncDir(dir)
 }
 
 /** Result of a placement: done, or the reason it was refused (a conflict). */
@@ -72,7 +80,7 @@ export async function replaceWith (target: PlaceTarget, tempPath: string): Promi
     const cleared = await clear(target, entry, true)
     if (!cleared.ok) return cleared
     await rename(tempPath, target.path)
-    await fsyncDir(dirname(target.path))
+    await syncDirOf(target)
     return { ok: true }
   } catch (err) {
     throw pullFsError(err, 'replacing', target.name)
@@ -87,7 +95,7 @@ export async function removeTarget (target: PlaceTarget): Promise<PlaceResult> {
     if (change !== undefined) return { ok: false, reason: change }
     if (entry.kind === 'none') return { ok: true }
     const cleared = await clear(target, entry, false)
-    if (cleared.ok) await fsyncDir(dirname(target.path))
+    if (cleared.ok) await syncDirOf(target)
     return cleared
   } catch (err) {
     throw pullFsError(err, 'deleting', target.name)

@@ -15,7 +15,8 @@ import { ByteBudget } from './budget.js'
 import { DiskFullError } from './disk.js'
 import { pullDelete, pullDirectory, pullSymlink } from './entries.js'
 import { defaultBytesInFlight, pullRegularFile } from './file.js'
-import { validateName } from './names.js'
+import { CheckedDirs, validateName } from './names.js'
+import { SettleBatch } from './settle.js'
 import type { PullDeps, PullFileOptions, PullOutcome, PullProgress } from './types.js'
 
 /**
@@ -32,9 +33,17 @@ export async function pullFile (folderRoot: string, file: FileInfo, current: Fil
   else if (file.type === 'symlink') outcome = await pullSymlink(folderRoot, file, current, deps, options)
   else outcome = await pullRegularFile(folderRoot, file, current, deps, options)
   if (outcome.kind === 'conflict') deps.commit.conflict?.(outcome.name, outcome.reason)
+  else if (options.settle !== undefined) options.settle.add(outcome.file)
   else await deps.commit.commit(outcome.file)
   return outcome
 }
+
+/**
+ * Files pulled at once by default. Many small files are latency-bound (a request's round
+ * trip, a dozen file system calls): more of them in flight keep the link and the disk busy;
+ * the byte budget bounds memory however many there are.
+ */
+const defaultConcurrency = 16
 
 /** One entry of a need list. */
 export interface NeededFile {
@@ -48,7 +57,7 @@ export interface NeededFile {
 
 /** Options of a {@link Puller}. */
 export interface PullerOptions {
-  /** Files pulled at once (default 4). */
+  /** Files pulled at once (default 16). */
   concurrency?: number
   /** Bound on bytes of blocks in memory across all files (default 64 MiB). */
   maxBytesInFlight?: number
@@ -97,6 +106,9 @@ export class Puller {
     }
     const emit = (name: string): void => this.deps.commit.onProgress?.({ ...progress, currentFile: name })
     let diskFull: DiskFullError | undefined
+    // Finished entries are made durable and recorded in batches; parents checked once a second.
+    const settle = new SettleBatch(this.deps.commit)
+    const checked = new CheckedDirs()
 
     const one = async (item: NeededFile): Promise<void> => {
       const name = item.file.name
@@ -108,6 +120,8 @@ export class Puller {
           modTimeWindowMs: this.options.modTimeWindowMs,
           blocksInFlight: this.options.blocksInFlight,
           budget: this.budget,
+          settle,
+          checked,
           onBytes: (bytes) => { progress.bytesDone += bytes; emit(name) }
         })
         if (outcome.kind === 'conflict') summary.conflicts.push({ name, reason: outcome.reason })
@@ -130,13 +144,21 @@ export class Puller {
     const fileDeletes = need.filter((n) => n.file.deleted && n.file.type !== 'directory')
     const dirDeletes = need.filter((n) => n.file.deleted && n.file.type === 'directory')
       .sort((a, b) => depth(b.file.name) - depth(a.file.name) || b.file.name.localeCompare(a.file.name))
+    const concurrency = this.options.concurrency ?? defaultConcurrency
     try {
       await runPool(dirs, 1, one, stop.signal)
-      await runPool(files, this.options.concurrency ?? 4, one, stop.signal)
-      await runPool(fileDeletes, this.options.concurrency ?? 4, one, stop.signal)
+      // Directories are recorded before the files in them are pulled (a crash leaves no file
+      // whose directory the index does not know).
+      await settle.flush()
+      await runPool(files, concurrency, one, stop.signal)
+      await runPool(fileDeletes, concurrency, one, stop.signal)
+      await settle.flush()
+      checked.clear()
       await runPool(dirDeletes, 1, one, stop.signal)
     } finally {
       options.signal?.removeEventListener('abort', onAbort)
+      // Whatever is in place on disk is recorded, also when the run stops early.
+      await settle.close()
     }
     if (diskFull !== undefined) throw diskFull
     if (stop.signal.aborted) throw new WeftError('ABORTED', 'pull aborted', { cause: options.signal?.reason })

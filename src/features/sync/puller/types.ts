@@ -9,6 +9,8 @@ import type { FileHandle } from 'node:fs/promises'
 import type { BepDeviceId, FileInfo } from '../types.js'
 import type { Versioner } from '../versioning/types.js'
 import type { ByteBudget } from './budget.js'
+import type { SettleBatch } from './settle.js'
+import type { CheckedDirs } from './names.js'
 
 /** One block the puller wants from a remote device. */
 export interface BlockRequest {
@@ -55,6 +57,11 @@ export interface LocalBlock {
 export interface LocalBlockFinder {
   /** Local places of blocks with this SHA-256; may be stale (the puller verifies). */
   find: (hash: Uint8Array) => LocalBlock[]
+  /**
+   * The places of many blocks at once (one query for a whole file), keyed by the hash in
+   * lowercase hex; hashes with no known place may be missing from the map.
+   */
+  findMany?: (hashes: readonly Uint8Array[]) => Map<string, LocalBlock[]>
 }
 
 /** Progress of a pull run. */
@@ -77,6 +84,8 @@ export interface PullCommit {
    * the local version. Deletions are committed with `deleted: true`.
    */
   commit: (file: FileInfo) => void | Promise<void>
+  /** Records several entries at once (one transaction); used instead of `commit` when given. */
+  commitMany?: (files: FileInfo[]) => void | Promise<void>
   /** Called when an entry was left alone because it changed on disk since the last scan. */
   conflict?: (name: string, reason: string) => void
   /** Progress events (frequent: once per block). */
@@ -112,6 +121,14 @@ export interface PullFileOptions {
   budget?: ByteBudget
   /** Called with a block's size once it is in the temporary file (progress). */
   onBytes?: (bytes: number) => void
+  /**
+   * Records the outcome in a batch (directory fsyncs and the index commit shared by many
+   * entries) instead of one by one; the caller closes the batch. Without it each entry's
+   * directory is fsynced and the entry committed before pullFile returns.
+   */
+  settle?: SettleBatch
+  /** Directories checked recently (saves an lstat of every parent of every file). */
+  checked?: CheckedDirs
 }
 
 /** How pulling one entry ended (failures are thrown as WeftErrors). */

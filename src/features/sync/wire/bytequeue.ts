@@ -29,7 +29,8 @@ export class ByteQueue {
       this.advance(first, n)
       return out
     }
-    const out = new Uint8Array(n)
+    // Not zero-filled: every byte is written below (a 128 KiB block would otherwise be cleared first).
+    const out = Buffer.allocUnsafe(n)
     let o = 0
     while (o < n) {
       const c = this.chunks[this.head]
