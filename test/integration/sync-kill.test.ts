@@ -137,17 +137,21 @@ async function syncUnderKills (t: TestContext, victimRole: 'sender' | 'receiver'
   const want = await hashes(sendDir)
 
   // Kill moments: the first one 0–1 s after the scan request (during the sender's scan and
-  // the first pulls), the others once the receiver holds a seeded random share of the bytes
-  // (sorted, so they spread over the transfer and its commits), each plus 0–250 ms.
-  const thresholds = Array.from({ length: kills - 1 }, () => random() * 0.97 * totalBytes).sort((a, b) => a - b)
+  // the first pulls); each later one once the receiver holds a seeded random share more of
+  // what it still lacks (on average an equal share for each kill left, so the moments spread
+  // over the transfer and its commits rather than piling up after it), plus 0–250 ms. A
+  // restart can itself let much through, so a moment may also fall right after a restart.
   const started = Date.now()
   await sender('POST', `/folders/${folderId}/rescan`)
   for (let i = 0; i < kills; i++) {
+    let why = ''
     if (i === 0) {
       await sleep(random() * 1000)
     } else {
-      const threshold = thresholds[i - 1]!
-      await waitFor(`the receiver to hold ${mib(threshold)} MiB before kill ${i + 1}`, async () => (await diskState(recvDir)).allocated >= threshold, 120_000, 20)
+      const now = (await diskState(recvDir)).allocated
+      const target = now + random() * 2 / (kills - i + 1) * (totalBytes - now)
+      why = ` (once past ${mib(target)} MiB)`
+      await waitFor(`the receiver to hold ${mib(target)} MiB before kill ${i + 1}`, async () => (await diskState(recvDir)).allocated >= Math.min(target, totalBytes), 120_000, 20)
       await sleep(random() * 250)
     }
     const [victimView, disk] = await Promise.all([
@@ -155,7 +159,7 @@ async function syncUnderKills (t: TestContext, victimRole: 'sender' | 'receiver'
       diskState(recvDir)
     ])
     await victim.kill()
-    log(`kill ${i + 1} of the ${victimRole} at ${((Date.now() - started) / 1000).toFixed(2)} s${i === 0 ? '' : ` (after ${mib(thresholds[i - 1]!)} MiB)`}: ${victimRole} ${describeView(victimView)}; receiver's disk ${describeDisk(disk)}`)
+    log(`kill ${i + 1} of the ${victimRole} at ${((Date.now() - started) / 1000).toFixed(2)} s${why}: ${victimRole} ${describeView(victimView)}; receiver's disk ${describeDisk(disk)}`)
     await victim.start()
     if (victimRole === 'sender') sender = await apiOf(send)
     else receiver = await apiOf(recv)
