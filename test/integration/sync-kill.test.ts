@@ -3,7 +3,8 @@
  * 2.5 MiB random data) while one of them, the receiver in one case and the sender in the
  * other, is killed with SIGKILL at ten seeded random moments and restarted on the same home
  * each time. At the end the receiver must hold exactly the sender's files, byte for byte, and
- * no temporary file of a pull anywhere. Set WEFT_SYNC_KILL_SEED to replay a run's moments.
+ * no temporary file of a pull anywhere. Set WEFT_SYNC_KILL_SEED to replay a run's random draws
+ * (the moments themselves also depend on how fast the transfer goes).
  */
 import { describe, it } from 'node:test'
 import type { TestContext } from 'node:test'
@@ -112,9 +113,31 @@ const describeView = (v: FolderView | undefined): string => v === undefined
   ? 'no answer'
   : `${v.state}, local ${v.local.files} files/${mib(v.local.bytes)} MiB, need ${v.need.files} files${v.peers.length === 0 ? ', no peer' : ''}${v.error !== null ? `, error ${v.error}` : ''}`
 
+/** A restart under way: `done` settles when the API answers, or when the start is killed on purpose. */
+interface Restart {
+  done: Promise<void>
+  settled: boolean
+  /** Set before killing the daemon, so that a start cut short is not a failure. */
+  killed: boolean
+}
+
+function restartOf (d: TestDaemon, onAnswering: (ms: number) => void): Restart {
+  const began = Date.now()
+  const restart: Restart = { done: Promise.resolve(), settled: false, killed: false }
+  restart.done = d.start().then(() => {
+    restart.settled = true
+    onAnswering(Date.now() - began)
+  }, (err: unknown) => {
+    restart.settled = true
+    if (!restart.killed) throw err
+  })
+  restart.done.catch(() => {}) // handled where it is awaited; not an unhandled rejection meanwhile
+  return restart
+}
+
 async function syncUnderKills (t: TestContext, victimRole: 'sender' | 'receiver', seed: number): Promise<void> {
   const log = (line: string): void => { t.diagnostic(line); console.log(`[sync-kill ${victimRole}] ${line}`) }
-  log(`seed ${seed} (replay with WEFT_SYNC_KILL_SEED=${seed})`)
+  log(`seed ${seed} (same draws again with WEFT_SYNC_KILL_SEED=${baseSeed})`)
   const random = seededRandom(seed)
   const net = await startTestnet(2, { names: ['send', 'recv'] })
   t.after(async () => { await net.stop() })
@@ -125,7 +148,7 @@ async function syncUnderKills (t: TestContext, victimRole: 'sender' | 'receiver'
   await formNetwork([send, recv], 'home')
   await waitForOnline(send, [recv.deviceId])
   await Promise.all([mkdir(sendDir), mkdir(recvDir)])
-  let sender = await apiOf(send)
+  const sender = await apiOf(send)
   let receiver = await apiOf(recv)
   await sender('POST', '/folders', { path: sendDir, network: 'home', id: folderId, watch: false })
   await receiver('POST', '/folders', { path: recvDir, network: 'home', id: folderId, watch: false })
@@ -139,56 +162,69 @@ async function syncUnderKills (t: TestContext, victimRole: 'sender' | 'receiver'
   // Kill moments: the first one 0–1 s after the scan request (during the sender's scan and
   // the first pulls); each later one once the receiver holds a seeded random share more of
   // what it still lacks (on average an equal share for each kill left, so the moments spread
-  // over the transfer and its commits rather than piling up after it), plus 0–250 ms. A
-  // restart can itself let much through, so a moment may also fall right after a restart.
-  const started = Date.now()
-  await sender('POST', `/folders/${folderId}/rescan`)
-  for (let i = 0; i < kills; i++) {
-    let why = ''
-    if (i === 0) {
-      await sleep(random() * 1000)
-    } else {
-      const now = (await diskState(recvDir)).allocated
-      const target = now + random() * 2 / (kills - i + 1) * (totalBytes - now)
-      why = ` (once past ${mib(target)} MiB)`
-      await waitFor(`the receiver to hold ${mib(target)} MiB before kill ${i + 1}`, async () => (await diskState(recvDir)).allocated >= Math.min(target, totalBytes), 120_000, 20)
-      await sleep(random() * 250)
-    }
-    const [victimView, disk] = await Promise.all([
-      (victimRole === 'sender' ? sender : receiver)<FolderView>('GET', `/folders/${folderId}`).catch(() => undefined),
-      diskState(recvDir)
-    ])
-    await victim.kill()
-    log(`kill ${i + 1} of the ${victimRole} at ${((Date.now() - started) / 1000).toFixed(2)} s${why}: ${victimRole} ${describeView(victimView)}; receiver's disk ${describeDisk(disk)}`)
-    await victim.start()
-    if (victimRole === 'sender') sender = await apiOf(send)
-    else receiver = await apiOf(recv)
-  }
-
+  // over the transfer and its commits rather than piling up after it), plus 0–250 ms. The
+  // victim is restarted at once, and a moment may come before its API answers (a kill during
+  // its start: opening the index, the start-up scan, reconnecting, resuming temporaries).
+  // On any failure, the log says what the receiver was left with and what both daemons said.
   let last: FolderView | undefined
   try {
+    const started = Date.now()
+    const seconds = (): string => ((Date.now() - started) / 1000).toFixed(2)
+    await sender('POST', `/folders/${folderId}/rescan`)
+    let restart: Restart | undefined
+    for (let i = 0; i < kills; i++) {
+      let why = ''
+      if (i === 0) {
+        await sleep(random() * 1000)
+      } else {
+        const now = (await diskState(recvDir)).allocated
+        const target = Math.min(now + random() * 2 / (kills - i + 1) * (totalBytes - now), totalBytes)
+        why = ` (once past ${mib(target)} MiB)`
+        const reached = waitFor(`the receiver to hold ${mib(target)} MiB before kill ${i + 1}`, async () => (await diskState(recvDir)).allocated >= target, 120_000, 20)
+        // A restart that fails on its own (not killed by us) fails the test at once.
+        reached.catch(() => {}) // (a failed restart wins the race; this one is then moot)
+        await Promise.race([reached, restart!.done.then(async () => await new Promise<never>(() => {}))])
+        await sleep(random() * 250)
+      }
+      const starting = restart !== undefined && !restart.settled
+      const [victimView, disk] = await Promise.all([
+        starting ? undefined : (await apiOf(victim))<FolderView>('GET', `/folders/${folderId}`).catch(() => undefined),
+        diskState(recvDir)
+      ])
+      if (restart !== undefined) restart.killed = true
+      await victim.kill()
+      await restart?.done
+      log(`kill ${i + 1} of the ${victimRole} at ${seconds()} s${why}: ${victimRole} ${starting ? 'still starting (API not answering yet)' : describeView(victimView)}; receiver's disk ${describeDisk(disk)}`)
+      restart = restartOf(victim, (ms) => { log(`  ${victimRole} restarted (API answering) in ${(ms / 1000).toFixed(1)} s, at ${seconds()} s`) })
+    }
+    await restart?.done
+    receiver = await apiOf(recv)
+
     await waitFor('the receiver in sync', async () => {
       last = await receiver<FolderView>('GET', `/folders/${folderId}`)
       return last.state === 'idle' && last.need.files === 0 && last.local.files === fileCount && last.local.bytes === totalBytes
     }, 180_000, 200)
+    log(`in sync ${((Date.now() - started) / 1000).toFixed(1)} s after the scan request: receiver ${describeView(last)}`)
+
+    const sendDisk = await diskState(sendDir)
+    assert.deepEqual(sendDisk.temps, [], 'no temporary file in the sender\'s folder')
+    assert.equal(sendDisk.files.size, fileCount, 'the sender still holds its files')
+    assert.deepEqual(await hashes(sendDir), want, 'the sender\'s files are unchanged')
+    const recvDisk = await diskState(recvDir)
+    assert.deepEqual(recvDisk.temps, [], 'no temporary file left in the receiver\'s folder')
+    const got = await hashes(recvDir)
+    const missing = [...want.keys()].filter((n) => !got.has(n))
+    const extra = [...got.keys()].filter((n) => !want.has(n))
+    const differing = [...want.keys()].filter((n) => got.has(n) && got.get(n) !== want.get(n))
+    assert.deepEqual({ missing, extra, differing }, { missing: [], extra: [], differing: [] }, 'the receiver holds exactly the sender\'s files, byte for byte')
   } catch (err) {
-    log(`receiver never in sync: ${JSON.stringify(last)}; disk ${describeDisk(await diskState(recvDir))}`)
-    log(`receiver's log tail:\n${recv.output.slice(-3000)}\nsender's log tail:\n${send.output.slice(-3000)}`)
+    const disk = await diskState(recvDir)
+    log(`FAILED; receiver's last status: ${JSON.stringify(last)}`)
+    log(`receiver's disk: ${describeDisk(disk)}; temporaries: ${disk.temps.join(', ')}`)
+    log(`receiver's output (tail):\n${recv.output.slice(-4000)}`)
+    log(`sender's output (tail):\n${send.output.slice(-4000)}`)
     throw err
   }
-  log(`in sync ${((Date.now() - started) / 1000).toFixed(1)} s after the scan request: receiver ${describeView(last)}`)
-
-  const sendDisk = await diskState(sendDir)
-  assert.deepEqual(sendDisk.temps, [], 'no temporary file in the sender\'s folder')
-  assert.equal(sendDisk.files.size, fileCount, 'the sender still holds its files')
-  assert.deepEqual(await hashes(sendDir), want, 'the sender\'s files are unchanged')
-  const recvDisk = await diskState(recvDir)
-  assert.deepEqual(recvDisk.temps, [], 'no temporary file left in the receiver\'s folder')
-  const got = await hashes(recvDir)
-  const missing = [...want.keys()].filter((n) => !got.has(n))
-  const extra = [...got.keys()].filter((n) => !want.has(n))
-  const differing = [...want.keys()].filter((n) => got.has(n) && got.get(n) !== want.get(n))
-  assert.deepEqual({ missing, extra, differing }, { missing: [], extra: [], differing: [] }, 'the receiver holds exactly the sender\'s files, byte for byte')
 }
 
 describe('folder sync: a daemon killed with SIGKILL during a sync', () => {
