@@ -87,8 +87,9 @@ export class TestDaemon {
     this.#process = child
     child.stdout.on('data', (d: Buffer) => { this.#output += d.toString() })
     child.stderr.on('data', (d: Buffer) => { this.#output += d.toString() })
+    let gone = false
     const exited = new Promise<never>((_resolve, reject) => {
-      child.once('exit', (code) => { reject(new Error(`${this.name} exited with ${code ?? 'signal'} during start:\n${this.#output}`)) })
+      child.once('exit', (code) => { gone = true; reject(new Error(`${this.name} exited with ${code ?? 'signal'} during start:\n${this.#output}`)) })
     })
     exited.catch(() => {})
     // A daemon that dies later (a crash, not a stop) is remembered, so the failure that follows names it.
@@ -96,6 +97,7 @@ export class TestDaemon {
       if (this.#process === child) this.#crash = `${this.name} exited unexpectedly (${code ?? signal ?? '?'}); its last output:\n${this.#output.slice(-4000)}`
     })
     await Promise.race([exited, waitFor(`${this.name}'s API`, async () => {
+      if (gone) return true // the start failed (reported through `exited`, or killed on purpose): stop polling
       const status = await this.cli(['status', '--json'])
       return status.code === 0
     }, 90_000, 100)])
