@@ -13,7 +13,7 @@ import type { TestDaemon } from '../src/testing/index.js'
 import type { FolderView } from '../src/features/sync/views.js'
 import type { DataSet } from './sync-data.js'
 import { moveBack, moveEntries, verify } from './sync-data.js'
-import { cpuSeconds, peakRssMb, pollDelay, sleep } from './sync-proc.js'
+import { cpuSeconds, peakRssMb, pollDelay, rssMb, sleep } from './sync-proc.js'
 import type { SyncRun } from './sync-proc.js'
 import { apiOf } from './sync-weft.js'
 import type { RunOptions } from './sync-weft.js'
@@ -60,6 +60,7 @@ export async function runInterop (set: DataSet, direction: InteropDirection, opt
     const weftPid = (await api<{ pid: number }>('GET', '/status')).pid
     const [sendPid, recvPid] = direction === 'weft-to-syncthing' ? [weftPid, st.pid] : [st.pid, weftPid]
 
+    const idle: [number, number] = [rssMb(sendPid), rssMb(recvPid)]
     await moveEntries(set.staging, sendDir)
     moved = true
     const cpu0 = [cpuSeconds(sendPid), cpuSeconds(recvPid)]
@@ -99,7 +100,8 @@ export async function runInterop (set: DataSet, direction: InteropDirection, opt
       landedSeconds: (checked.lastChangeMs - startedWall) / 1000,
       scanSeconds: Number.isNaN(scanSeconds) ? seconds : scanSeconds,
       peakRssMb: rss,
-      cpuSeconds: cpu
+      cpuSeconds: cpu,
+      idleRssMb: idle
     }
   } finally {
     await cleanupNow(undo)

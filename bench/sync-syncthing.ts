@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { SyncthingInstance, pairSyncthing, waitFor } from '../src/testing/index.js'
 import type { DataSet } from './sync-data.js'
 import { moveBack, moveEntries, verify } from './sync-data.js'
-import { cpuSeconds, peakRssMb, pollDelay, sleep } from './sync-proc.js'
+import { cpuSeconds, peakRssMb, pollDelay, rssMb, sleep } from './sync-proc.js'
 import type { SyncRun } from './sync-proc.js'
 import type { RunOptions } from './sync-weft.js'
 import { cleanupNow, onCleanup } from './sync-cleanup.js'
@@ -42,6 +42,7 @@ export async function runSyncthing (set: DataSet, options: RunOptions & { wrap: 
       return s.state === 'idle' && r.state === 'idle'
     }, 60_000, 200)
 
+    const idle: [number, number] = [rssMb(a.pid), rssMb(b.pid)]
     await moveEntries(set.staging, sendDir)
     moved = true
     const cpu0 = [cpuSeconds(a.pid), cpuSeconds(b.pid)]
@@ -74,7 +75,8 @@ export async function runSyncthing (set: DataSet, options: RunOptions & { wrap: 
       landedSeconds: (checked.lastChangeMs - startedWall) / 1000,
       scanSeconds: Number.isNaN(scanSeconds) ? seconds : scanSeconds,
       peakRssMb: rss,
-      cpuSeconds: cpu
+      cpuSeconds: cpu,
+      idleRssMb: idle
     }
     return run
   } finally {

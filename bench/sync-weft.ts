@@ -11,7 +11,7 @@ import type { TestDaemon } from '../src/testing/index.js'
 import type { FolderView } from '../src/features/sync/views.js'
 import type { DataSet } from './sync-data.js'
 import { moveBack, moveEntries, verify } from './sync-data.js'
-import { cpuSeconds, peakRssMb, pollDelay, sleep } from './sync-proc.js'
+import { cpuSeconds, peakRssMb, pollDelay, rssMb, sleep } from './sync-proc.js'
 import type { SyncRun } from './sync-proc.js'
 import { cleanupNow, onCleanup } from './sync-cleanup.js'
 
@@ -68,6 +68,7 @@ export async function runWeft (set: DataSet, options: RunOptions): Promise<SyncR
     const pids = await Promise.all([sender<{ pid: number }>('GET', '/status'), receiver<{ pid: number }>('GET', '/status')])
     const [sendPid, recvPid] = pids.map((s) => s.pid) as [number, number]
 
+    const idle: [number, number] = [rssMb(sendPid), rssMb(recvPid)]
     await moveEntries(set.staging, sendDir)
     moved = true
     const cpu0 = [cpuSeconds(sendPid), cpuSeconds(recvPid)]
@@ -100,7 +101,8 @@ export async function runWeft (set: DataSet, options: RunOptions): Promise<SyncR
       landedSeconds: (checked.lastChangeMs - startedWall) / 1000,
       scanSeconds: Number.isNaN(scanSeconds) ? seconds : scanSeconds,
       peakRssMb: rss,
-      cpuSeconds: cpu
+      cpuSeconds: cpu,
+      idleRssMb: idle
     }
     return run
   } finally {
