@@ -3,6 +3,8 @@
  * them) on loopback form a network and share an empty folder (no watcher, like the Syncthing
  * side); the data set is moved into the sender's folder, a scan is requested, and the
  * receiver's folder status is polled until it holds the whole set; then its files are checked.
+ * Then, untimed: a rescan of the unchanged folder on the sender, and the latency of the
+ * receiver's folder status (median of 10 calls).
  */
 import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -37,6 +39,41 @@ export async function apiOf (d: TestDaemon): Promise<Api> {
     if (!res.ok) throw new Error(`weft ${d.name} ${method} ${path}: ${res.status} ${await res.text()}`)
     return await res.json() as T
   }
+}
+
+/**
+ * Seconds a rescan of the unchanged folder takes on `api`'s daemon: from the request to the
+ * folder's `lastScanAt` (set by the daemon when the scan ends, same clock), once the folder is
+ * idle again. Polled every 10 ms, but never more than a tenth of the time (see pollDelay).
+ */
+async function timeRescan (api: Api, timeoutS: number): Promise<number> {
+  const before = (await api<FolderView>('GET', '/folders/bench')).lastScanAt
+  const requested = Date.now()
+  await api('POST', '/folders/bench/rescan')
+  const deadline = performance.now() + timeoutS * 1000
+  let lastPollMs = 0
+  for (;;) {
+    await sleep(pollDelay(10, lastPollMs))
+    const now = performance.now()
+    const s = await api<FolderView>('GET', '/folders/bench')
+    lastPollMs = performance.now() - now
+    if (s.error !== null) throw new Error(`weft sender folder error after the rescan: ${s.error}`)
+    if (s.state === 'idle' && s.lastScanAt !== null && s.lastScanAt !== before && s.lastScanAt >= requested) return (s.lastScanAt - requested) / 1000
+    if (now > deadline) throw new Error(`weft: rescan of the unchanged folder not done after ${timeoutS} s`)
+  }
+}
+
+/** Median milliseconds of 10 calls of `GET /folders/bench` on `api`'s daemon (after one to warm up). */
+async function statusLatency (api: Api): Promise<number> {
+  await api<FolderView>('GET', '/folders/bench')
+  const times: number[] = []
+  for (let i = 0; i < 10; i++) {
+    const t = performance.now()
+    await api<FolderView>('GET', '/folders/bench')
+    times.push(performance.now() - t)
+  }
+  times.sort((x, y) => x - y)
+  return (times[4]! + times[5]!) / 2
 }
 
 /** Syncs `set` between two new weft daemons and measures it. */
@@ -104,6 +141,9 @@ export async function runWeft (set: DataSet, options: RunOptions): Promise<SyncR
       cpuSeconds: cpu,
       idleRssMb: idle
     }
+    // After the timed part (CPU and RSS already read), two figures of issue 22.
+    run.rescanSeconds = await timeRescan(sender, options.timeoutS)
+    run.statusMs = await statusLatency(receiver)
     return run
   } finally {
     await cleanupNow(undo)
