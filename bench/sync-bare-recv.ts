@@ -151,4 +151,5 @@ export function receiveFolder (socket: TLSSocket, root: string, onDone: (files: 
     }
   })
   socket.on('error', fail)
+  socket.on('close', () => { if (!done) fail(new Error('bare receiver: the connection closed before every file arrived')) })
 }
