@@ -28,12 +28,13 @@ export async function runInterop (set: DataSet, direction: InteropDirection, opt
   const stDir = join(options.work, 'interop-st')
   const sendDir = direction === 'weft-to-syncthing' ? weftDir : stDir
   const recvDir = direction === 'weft-to-syncthing' ? stDir : weftDir
-  const net = await startTestnet(1, { names: ['bench-weft'] })
-  let st: SyncthingInstance | undefined
+  // A signal while a daemon or Syncthing starts waits for it, then stops it.
+  const starting = startTestnet(1, { names: ['bench-weft'] })
+  let stStarting: Promise<SyncthingInstance | undefined> = Promise.resolve(undefined)
   let moved = false
   const undo = async (): Promise<void> => {
-    await st?.stop()
-    await net.stop()
+    await (await stStarting.catch(() => undefined))?.stop()
+    await (await starting.catch(() => undefined))?.stop()
     if (moved) await moveBack(set, sendDir)
     moved = false
     await rm(weftDir, { recursive: true, force: true })
@@ -41,8 +42,10 @@ export async function runInterop (set: DataSet, direction: InteropDirection, opt
   }
   onCleanup(undo)
   try {
-    const weft = net.daemons[0] as TestDaemon
-    st = await SyncthingInstance.start({ name: 'st-bench' })
+    const weft = (await starting).daemons[0] as TestDaemon
+    const stStart = SyncthingInstance.start({ name: 'st-bench' })
+    stStarting = stStart
+    const st = await stStart
     const api = await apiOf(weft)
     const { syncthingDeviceId: weftStId } = await weft.json<{ syncthingDeviceId: string }>(['syncthing', 'id'])
     await st.addDevice(weftStId, 'dynamic', 'weft')

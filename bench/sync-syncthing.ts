@@ -21,7 +21,10 @@ export async function runSyncthing (set: DataSet, options: RunOptions & { wrap: 
   const recvDir = join(options.work, 'st-recv')
   const instances: SyncthingInstance[] = []
   let moved = false
+  // A signal while an instance starts waits for it, then stops it.
+  let starting: Promise<unknown> = Promise.resolve()
   const undo = async (): Promise<void> => {
+    await starting.catch(() => {})
     await Promise.allSettled(instances.map(async (i) => { await i.stop() }))
     if (moved) await moveBack(set, sendDir)
     moved = false
@@ -30,7 +33,11 @@ export async function runSyncthing (set: DataSet, options: RunOptions & { wrap: 
   }
   onCleanup(undo)
   try {
-    for (const name of ['st-send', 'st-recv']) instances.push(await SyncthingInstance.start({ name, wrap: options.wrap }))
+    for (const name of ['st-send', 'st-recv']) {
+      const instance = SyncthingInstance.start({ name, wrap: options.wrap })
+      starting = instance
+      instances.push(await instance)
+    }
     const [a, b] = instances as [SyncthingInstance, SyncthingInstance]
     await pairSyncthing(a, b)
     for (const [side, path] of [[a, sendDir], [b, recvDir]] as const) {

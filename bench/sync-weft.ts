@@ -83,10 +83,11 @@ async function statusLatency (api: Api): Promise<number> {
 export async function runWeft (set: DataSet, options: RunOptions): Promise<SyncRun> {
   const sendDir = join(options.work, 'weft-send')
   const recvDir = join(options.work, 'weft-recv')
-  const net = await startTestnet(2, { names: ['bench-send', 'bench-recv'] })
+  // A signal while the daemons start waits for them, then stops them (nothing is left running).
+  const starting = startTestnet(2, { names: ['bench-send', 'bench-recv'] })
   let moved = false
   const undo = async (): Promise<void> => {
-    await net.stop()
+    await (await starting.catch(() => undefined))?.stop()
     if (moved) await moveBack(set, sendDir)
     moved = false
     await rm(sendDir, { recursive: true, force: true })
@@ -94,6 +95,7 @@ export async function runWeft (set: DataSet, options: RunOptions): Promise<SyncR
   }
   onCleanup(undo)
   try {
+    const net = await starting
     const [a, b] = net.daemons as [TestDaemon, TestDaemon]
     await formNetwork([a, b], 'bench')
     await waitForOnline(a, [b.deviceId])

@@ -34,7 +34,7 @@ import { runWeft } from './sync-weft.js'
 import { runSyncthing } from './sync-syncthing.js'
 import { runInterop } from './sync-interop.js'
 import { bareCipher, runBare } from './sync-bare.js'
-import { cleanupNow, cleanupOnSignals, onCleanup } from './sync-cleanup.js'
+import { cleanupNow, cleanupOnSignals, onCleanup, signalled } from './sync-cleanup.js'
 import { printResults } from './sync-report.js'
 import type { SetResults } from './sync-report.js'
 
@@ -123,4 +123,8 @@ async function main (): Promise<void> {
   }
 }
 
-await main()
+await main().catch((err: unknown) => {
+  // After SIGINT/SIGTERM, the runs fail as their processes go away: the handler exits once all is undone.
+  if (signalled() === undefined) throw err
+  process.exitCode = 130
+})
