@@ -13,7 +13,7 @@ import type { TestDaemon } from '../src/testing/index.js'
 import type { FolderView } from '../src/features/sync/views.js'
 import type { DataSet } from './sync-data.js'
 import { moveBack, moveEntries, verify } from './sync-data.js'
-import { cpuSeconds, peakRssMb, pollDelay, sleep } from './sync-proc.js'
+import { cpuSeconds, peakRssMb, pollDelay, rssMb, sleep } from './sync-proc.js'
 import type { SyncRun } from './sync-proc.js'
 import { apiOf } from './sync-weft.js'
 import type { RunOptions } from './sync-weft.js'
@@ -28,12 +28,13 @@ export async function runInterop (set: DataSet, direction: InteropDirection, opt
   const stDir = join(options.work, 'interop-st')
   const sendDir = direction === 'weft-to-syncthing' ? weftDir : stDir
   const recvDir = direction === 'weft-to-syncthing' ? stDir : weftDir
-  const net = await startTestnet(1, { names: ['bench-weft'] })
-  let st: SyncthingInstance | undefined
+  // A signal while a daemon or Syncthing starts waits for it, then stops it.
+  const starting = startTestnet(1, { names: ['bench-weft'] })
+  let stStarting: Promise<SyncthingInstance | undefined> = Promise.resolve(undefined)
   let moved = false
   const undo = async (): Promise<void> => {
-    await st?.stop()
-    await net.stop()
+    await (await stStarting.catch(() => undefined))?.stop()
+    await (await starting.catch(() => undefined))?.stop()
     if (moved) await moveBack(set, sendDir)
     moved = false
     await rm(weftDir, { recursive: true, force: true })
@@ -41,8 +42,10 @@ export async function runInterop (set: DataSet, direction: InteropDirection, opt
   }
   onCleanup(undo)
   try {
-    const weft = net.daemons[0] as TestDaemon
-    st = await SyncthingInstance.start({ name: 'st-bench' })
+    const weft = (await starting).daemons[0] as TestDaemon
+    const stStart = SyncthingInstance.start({ name: 'st-bench' })
+    stStarting = stStart
+    const st = await stStart
     const api = await apiOf(weft)
     const { syncthingDeviceId: weftStId } = await weft.json<{ syncthingDeviceId: string }>(['syncthing', 'id'])
     await st.addDevice(weftStId, 'dynamic', 'weft')
@@ -60,6 +63,7 @@ export async function runInterop (set: DataSet, direction: InteropDirection, opt
     const weftPid = (await api<{ pid: number }>('GET', '/status')).pid
     const [sendPid, recvPid] = direction === 'weft-to-syncthing' ? [weftPid, st.pid] : [st.pid, weftPid]
 
+    const idle: [number, number] = [rssMb(sendPid), rssMb(recvPid)]
     await moveEntries(set.staging, sendDir)
     moved = true
     const cpu0 = [cpuSeconds(sendPid), cpuSeconds(recvPid)]
@@ -99,7 +103,8 @@ export async function runInterop (set: DataSet, direction: InteropDirection, opt
       landedSeconds: (checked.lastChangeMs - startedWall) / 1000,
       scanSeconds: Number.isNaN(scanSeconds) ? seconds : scanSeconds,
       peakRssMb: rss,
-      cpuSeconds: cpu
+      cpuSeconds: cpu,
+      idleRssMb: idle
     }
   } finally {
     await cleanupNow(undo)

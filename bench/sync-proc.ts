@@ -1,7 +1,8 @@
 /**
  * Readings of a running process from /proc for `npm run bench:sync`: peak resident set size
- * (VmHWM, the high-water mark since the process started) and CPU seconds used (user + system),
- * plus the result type both runners (weft and Syncthing) return.
+ * (VmHWM, the high-water mark since the process started), current RSS (VmRSS) and CPU seconds
+ * used (user + system),
+ * plus the result type every runner (weft, Syncthing, interop, bare) returns.
  */
 import { readFileSync } from 'node:fs'
 
@@ -10,6 +11,16 @@ export function peakRssMb (pid: number): number {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8')
     return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? NaN) / 1024
+  } catch {
+    return NaN
+  }
+}
+
+/** Current RSS (VmRSS) of `pid` in MB, or NaN if gone. */
+export function rssMb (pid: number): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+    return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN) / 1024
   } catch {
     return NaN
   }
@@ -39,6 +50,12 @@ export interface SyncRun {
   peakRssMb: [number, number]
   /** CPU seconds of sender and receiver over the timed part. */
   cpuSeconds: [number, number]
+  /** RSS of sender and receiver right before the data set was moved in, MB. */
+  idleRssMb: [number, number]
+  /** weft only, measured after the timed part: a rescan of the unchanged folder on the sender. */
+  rescanSeconds?: number
+  /** weft only, after the timed part: median latency of the receiver's folder status, ms. */
+  statusMs?: number
 }
 
 /** Sleeps `ms`. */

@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { SyncthingInstance, pairSyncthing, waitFor } from '../src/testing/index.js'
 import type { DataSet } from './sync-data.js'
 import { moveBack, moveEntries, verify } from './sync-data.js'
-import { cpuSeconds, peakRssMb, pollDelay, sleep } from './sync-proc.js'
+import { cpuSeconds, peakRssMb, pollDelay, rssMb, sleep } from './sync-proc.js'
 import type { SyncRun } from './sync-proc.js'
 import type { RunOptions } from './sync-weft.js'
 import { cleanupNow, onCleanup } from './sync-cleanup.js'
@@ -21,7 +21,10 @@ export async function runSyncthing (set: DataSet, options: RunOptions & { wrap: 
   const recvDir = join(options.work, 'st-recv')
   const instances: SyncthingInstance[] = []
   let moved = false
+  // A signal while an instance starts waits for it, then stops it.
+  let starting: Promise<unknown> = Promise.resolve()
   const undo = async (): Promise<void> => {
+    await starting.catch(() => {})
     await Promise.allSettled(instances.map(async (i) => { await i.stop() }))
     if (moved) await moveBack(set, sendDir)
     moved = false
@@ -30,7 +33,11 @@ export async function runSyncthing (set: DataSet, options: RunOptions & { wrap: 
   }
   onCleanup(undo)
   try {
-    for (const name of ['st-send', 'st-recv']) instances.push(await SyncthingInstance.start({ name, wrap: options.wrap }))
+    for (const name of ['st-send', 'st-recv']) {
+      const instance = SyncthingInstance.start({ name, wrap: options.wrap })
+      starting = instance
+      instances.push(await instance)
+    }
     const [a, b] = instances as [SyncthingInstance, SyncthingInstance]
     await pairSyncthing(a, b)
     for (const [side, path] of [[a, sendDir], [b, recvDir]] as const) {
@@ -42,6 +49,7 @@ export async function runSyncthing (set: DataSet, options: RunOptions & { wrap: 
       return s.state === 'idle' && r.state === 'idle'
     }, 60_000, 200)
 
+    const idle: [number, number] = [rssMb(a.pid), rssMb(b.pid)]
     await moveEntries(set.staging, sendDir)
     moved = true
     const cpu0 = [cpuSeconds(a.pid), cpuSeconds(b.pid)]
@@ -74,7 +82,8 @@ export async function runSyncthing (set: DataSet, options: RunOptions & { wrap: 
       landedSeconds: (checked.lastChangeMs - startedWall) / 1000,
       scanSeconds: Number.isNaN(scanSeconds) ? seconds : scanSeconds,
       peakRssMb: rss,
-      cpuSeconds: cpu
+      cpuSeconds: cpu,
+      idleRssMb: idle
     }
     return run
   } finally {

@@ -3,6 +3,8 @@
  * them) on loopback form a network and share an empty folder (no watcher, like the Syncthing
  * side); the data set is moved into the sender's folder, a scan is requested, and the
  * receiver's folder status is polled until it holds the whole set; then its files are checked.
+ * Then, untimed: a rescan of the unchanged folder on the sender, and the latency of the
+ * receiver's folder status (median of 10 calls).
  */
 import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -11,7 +13,7 @@ import type { TestDaemon } from '../src/testing/index.js'
 import type { FolderView } from '../src/features/sync/views.js'
 import type { DataSet } from './sync-data.js'
 import { moveBack, moveEntries, verify } from './sync-data.js'
-import { cpuSeconds, peakRssMb, pollDelay, sleep } from './sync-proc.js'
+import { cpuSeconds, peakRssMb, pollDelay, rssMb, sleep } from './sync-proc.js'
 import type { SyncRun } from './sync-proc.js'
 import { cleanupNow, onCleanup } from './sync-cleanup.js'
 
@@ -39,14 +41,53 @@ export async function apiOf (d: TestDaemon): Promise<Api> {
   }
 }
 
+/**
+ * Seconds a rescan of the unchanged folder takes on `api`'s daemon: from the request to the
+ * folder's `lastScanAt` (set by the daemon when the scan ends, same clock), once the folder is
+ * idle again (so polling delay is not counted). Polled every 10 ms, but never more than a
+ * tenth of the time (see pollDelay), as a status call may hold up the daemon.
+ */
+async function timeRescan (api: Api, timeoutS: number): Promise<number> {
+  const first = performance.now()
+  const before = (await api<FolderView>('GET', '/folders/bench')).lastScanAt
+  // A status call may cost the daemon a pass over its index: even the first poll waits 9 times that.
+  let lastPollMs = performance.now() - first
+  const requested = Date.now()
+  await api('POST', '/folders/bench/rescan')
+  const deadline = performance.now() + timeoutS * 1000
+  for (;;) {
+    await sleep(pollDelay(10, lastPollMs))
+    const now = performance.now()
+    const s = await api<FolderView>('GET', '/folders/bench')
+    lastPollMs = performance.now() - now
+    if (s.error !== null) throw new Error(`weft sender folder error after the rescan: ${s.error}`)
+    if (s.state === 'idle' && s.lastScanAt !== null && s.lastScanAt !== before && s.lastScanAt >= requested) return (s.lastScanAt - requested) / 1000
+    if (now > deadline) throw new Error(`weft: rescan of the unchanged folder not done after ${timeoutS} s`)
+  }
+}
+
+/** Median milliseconds of 10 calls of `GET /folders/bench` on `api`'s daemon (after one to warm up). */
+async function statusLatency (api: Api): Promise<number> {
+  await api<FolderView>('GET', '/folders/bench')
+  const times: number[] = []
+  for (let i = 0; i < 10; i++) {
+    const t = performance.now()
+    await api<FolderView>('GET', '/folders/bench')
+    times.push(performance.now() - t)
+  }
+  times.sort((x, y) => x - y)
+  return (times[4]! + times[5]!) / 2
+}
+
 /** Syncs `set` between two new weft daemons and measures it. */
 export async function runWeft (set: DataSet, options: RunOptions): Promise<SyncRun> {
   const sendDir = join(options.work, 'weft-send')
   const recvDir = join(options.work, 'weft-recv')
-  const net = await startTestnet(2, { names: ['bench-send', 'bench-recv'] })
+  // A signal while the daemons start waits for them, then stops them (nothing is left running).
+  const starting = startTestnet(2, { names: ['bench-send', 'bench-recv'] })
   let moved = false
   const undo = async (): Promise<void> => {
-    await net.stop()
+    await (await starting.catch(() => undefined))?.stop()
     if (moved) await moveBack(set, sendDir)
     moved = false
     await rm(sendDir, { recursive: true, force: true })
@@ -54,6 +95,7 @@ export async function runWeft (set: DataSet, options: RunOptions): Promise<SyncR
   }
   onCleanup(undo)
   try {
+    const net = await starting
     const [a, b] = net.daemons as [TestDaemon, TestDaemon]
     await formNetwork([a, b], 'bench')
     await waitForOnline(a, [b.deviceId])
@@ -68,6 +110,7 @@ export async function runWeft (set: DataSet, options: RunOptions): Promise<SyncR
     const pids = await Promise.all([sender<{ pid: number }>('GET', '/status'), receiver<{ pid: number }>('GET', '/status')])
     const [sendPid, recvPid] = pids.map((s) => s.pid) as [number, number]
 
+    const idle: [number, number] = [rssMb(sendPid), rssMb(recvPid)]
     await moveEntries(set.staging, sendDir)
     moved = true
     const cpu0 = [cpuSeconds(sendPid), cpuSeconds(recvPid)]
@@ -100,8 +143,12 @@ export async function runWeft (set: DataSet, options: RunOptions): Promise<SyncR
       landedSeconds: (checked.lastChangeMs - startedWall) / 1000,
       scanSeconds: Number.isNaN(scanSeconds) ? seconds : scanSeconds,
       peakRssMb: rss,
-      cpuSeconds: cpu
+      cpuSeconds: cpu,
+      idleRssMb: idle
     }
+    // After the timed part (CPU and RSS already read), two figures of issue 22.
+    run.rescanSeconds = await timeRescan(sender, options.timeoutS)
+    run.statusMs = await statusLatency(receiver)
     return run
   } finally {
     await cleanupNow(undo)

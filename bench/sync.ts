@@ -6,16 +6,20 @@
  * receiver reports the whole set in sync (then checks its files). Prints seconds, MB/s,
  * files/s, peak RSS (VmHWM) and CPU seconds per process, and weft/Syncthing ratios. On set (a),
  * also weft → Syncthing and Syncthing → weft (one weft daemon paired with one Syncthing over
- * BEP on TCP+TLS), as ratios to Syncthing → Syncthing in the same run.
- * Goals (issue 4): weft ≥ 1.5 × Syncthing on (a) and (b); < 150 MB RSS per weft daemon on (b).
+ * BEP on TCP+TLS), as ratios to Syncthing → Syncthing in the same run. In the same run too, a
+ * bare Node data path with no weft code (bench/sync-bare.ts: TLS 1.3, 128 KiB blocks, SHA-256
+ * checked, positioned writes, fsync, rename): the runtime's ceiling on this machine. After each
+ * weft run, untimed: a rescan of the unchanged folder and the latency of the folder status.
+ * Prints CPU-seconds per GB, weft/Syncthing and weft/bare ratios, and issue 22's goals.
  *
  * Options (flag or environment):
  *   --sets a,b        BENCH_SETS       which sets (default a,b)
  *   --scale X         BENCH_SCALE      scale file counts, e.g. 0.1 for a quick run (default 1)
- *   --rounds N        BENCH_ROUNDS     rounds per set, weft and Syncthing alternating first (default 1)
+ *   --rounds N        BENCH_ROUNDS     rounds per set, the order of systems reversed every other round (default 1)
  *   --no-syncthing    BENCH_SYNCTHING=0  skip the baseline (and the interop runs)
+ *   --no-bare         BENCH_BARE=0     skip the bare Node data path
  *   --no-interop      BENCH_INTEROP=0  skip weft → Syncthing and Syncthing → weft on set (a)
- *   --cpu-prof DIR    BENCH_CPU_PROF   write V8 CPU profiles of the weft processes into DIR
+ *   --cpu-prof DIR    BENCH_CPU_PROF   write V8 CPU profiles of the weft (and bare) processes into DIR
  *                     BENCH_TIMEOUT_S  give up on one sync after this long (default 1800)
  */
 import { mkdtemp, rm, mkdir } from 'node:fs/promises'
@@ -29,7 +33,8 @@ import type { SyncRun } from './sync-proc.js'
 import { runWeft } from './sync-weft.js'
 import { runSyncthing } from './sync-syncthing.js'
 import { runInterop } from './sync-interop.js'
-import { cleanupNow, cleanupOnSignals, onCleanup } from './sync-cleanup.js'
+import { bareCipher, runBare } from './sync-bare.js'
+import { cleanupNow, cleanupOnSignals, onCleanup, signalled } from './sync-cleanup.js'
 import { printResults } from './sync-report.js'
 import type { SetResults } from './sync-report.js'
 
@@ -44,9 +49,10 @@ const scale = Number(option('--scale', 'BENCH_SCALE', '1'))
 const rounds = Math.max(1, Number(option('--rounds', 'BENCH_ROUNDS', '1')))
 const withSyncthing = !process.argv.includes('--no-syncthing') && process.env.BENCH_SYNCTHING !== '0'
 const withInterop = withSyncthing && !process.argv.includes('--no-interop') && process.env.BENCH_INTEROP !== '0'
+const withBare = !process.argv.includes('--no-bare') && process.env.BENCH_BARE !== '0'
 const cpuProf = option('--cpu-prof', 'BENCH_CPU_PROF', '')
 const timeoutS = Number(process.env.BENCH_TIMEOUT_S ?? 1800)
-if (sets.length === 0 || !(scale > 0)) throw new Error('usage: npm run bench:sync -- [--sets a,b] [--scale 0.1] [--rounds N] [--no-syncthing] [--cpu-prof DIR]')
+if (sets.length === 0 || !(scale > 0)) throw new Error('usage: npm run bench:sync -- [--sets a,b] [--scale 0.1] [--rounds N] [--no-syncthing] [--no-interop] [--no-bare] [--cpu-prof DIR]')
 
 async function main (): Promise<void> {
   cleanupOnSignals()
@@ -82,27 +88,31 @@ async function main (): Promise<void> {
         ? await generateLarge(staging, Math.max(1, Math.round(200 * scale)), 2.5 * 2 ** 20)
         : await generateSmall(staging, Math.max(100, Math.round(100_000 * scale)))
       console.log(`${set.title}: generated in ${((performance.now() - generated) / 1000).toFixed(1)} s`)
-      const runs: Record<string, SyncRun[]> = { weft: [], syncthing: [], 'weft-to-syncthing': [], 'syncthing-to-weft': [] }
+      const runs: Record<string, SyncRun[]> = { weft: [], syncthing: [], bare: [], 'weft-to-syncthing': [], 'syncthing-to-weft': [] }
       const interop = skipped === undefined && withInterop && key === 'a'
       for (let round = 0; round < rounds; round++) {
-        const base = skipped === undefined ? (round % 2 === 0 ? ['weft', 'syncthing'] : ['syncthing', 'weft']) : ['weft']
+        const systems = ['weft', ...(skipped === undefined ? ['syncthing'] : []), ...(withBare ? ['bare'] : [])]
+        const base = round % 2 === 0 ? systems : systems.reverse()
         const order = interop ? (round % 2 === 0 ? [...base, 'weft-to-syncthing', 'syncthing-to-weft'] : ['syncthing-to-weft', 'weft-to-syncthing', ...base]) : base
         for (const system of order) {
           const options = { work, pollMs: pollMs(key), timeoutS }
           const run = system === 'weft'
             ? await runWeft(set, options)
-            : system === 'syncthing' ? await runSyncthing(set, { ...options, wrap }) : await runInterop(set, system as 'weft-to-syncthing' | 'syncthing-to-weft', options)
+            : system === 'syncthing'
+              ? await runSyncthing(set, { ...options, wrap })
+              : system === 'bare' ? await runBare(set, options) : await runInterop(set, system as 'weft-to-syncthing' | 'syncthing-to-weft', options)
           runs[system]?.push(run)
-          console.log(`  round ${round + 1}, ${system}: ${run.seconds.toFixed(2)} s (last file ${run.landedSeconds.toFixed(2)} s, scan ${run.scanSeconds.toFixed(2)} s), ${(set.bytes / 1e6 / run.seconds).toFixed(1)} MB/s, peak RSS ${run.peakRssMb.map((r) => r.toFixed(0)).join(' / ')} MB`)
+          console.log(`  round ${round + 1}, ${system}: ${run.seconds.toFixed(2)} s (last file ${run.landedSeconds.toFixed(2)} s, scan ${run.scanSeconds.toFixed(2)} s), ${(set.bytes / 1e6 / run.seconds).toFixed(1)} MB/s, peak RSS ${run.peakRssMb.map((r) => r.toFixed(0)).join(' / ')} MB (idle ${run.idleRssMb.map((r) => r.toFixed(0)).join(' / ')}), CPU-s ${run.cpuSeconds.map((c) => c.toFixed(1)).join(' / ')}${run.rescanSeconds === undefined ? '' : `; unchanged rescan ${run.rescanSeconds.toFixed(3)} s, status ${(run.statusMs ?? NaN).toFixed(1)} ms`}`)
         }
       }
       await rm(staging, { recursive: true, force: true })
-      results.push({ set, weft: runs.weft ?? [], syncthing: runs.syncthing ?? [], ...(interop ? { interop: { weftToSyncthing: runs['weft-to-syncthing'] ?? [], syncthingToWeft: runs['syncthing-to-weft'] ?? [] } } : {}) })
+      results.push({ set, weft: runs.weft ?? [], syncthing: runs.syncthing ?? [], bare: runs.bare ?? [], ...(interop ? { interop: { weftToSyncthing: runs['weft-to-syncthing'] ?? [], syncthingToWeft: runs['syncthing-to-weft'] ?? [] } } : {}) })
     }
     const version = skipped === undefined ? await syncthingVersion() : undefined
     printResults(results, {
       header: `weft bench:sync — ${new Date().toISOString()}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${process.version}`,
       baseline: skipped === undefined ? `Syncthing baseline: ${version ?? '?'}, ${where}` : `Syncthing baseline skipped: ${skipped}`,
+      bare: withBare ? `bare Node data path (no weft code): two node processes, TLS 1.3 (${bareCipher}) on 127.0.0.1, 128 KiB blocks` : 'bare Node data path skipped (--no-bare)',
       rounds,
       scale
     })
@@ -113,4 +123,8 @@ async function main (): Promise<void> {
   }
 }
 
-await main()
+await main().catch((err: unknown) => {
+  // After SIGINT/SIGTERM, the runs fail as their processes go away: the handler exits once all is undone.
+  if (signalled() === undefined) throw err
+  process.exitCode = 130
+})
