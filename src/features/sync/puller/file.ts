@@ -6,8 +6,8 @@
  * it holds the old content. An aborted pull keeps its temporary file for a later resume; any
  * other failure (bad data everywhere, full disk, ...) removes it.
  */
-import { constants } from 'node:fs'
-import { lstat, open, unlink } from 'node:fs/promises'
+import { constants, fchmodSync, futimesSync, lstatSync } from 'node:fs'
+import { open, unlink } from 'node:fs/promises'
 import type { FileHandle } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { WeftError } from '../../../core/errors.js'
@@ -63,7 +63,9 @@ export async function pullRegularFile (folderRoot: string, file: FileInfo, curre
   try {
     const opened = await openTemp(tempPath)
     handle = opened.handle
-    await handle.truncate(file.size)
+    // A new temporary file is empty and the blocks' positioned writes size it; a leftover one
+    // may be longer than this version.
+    if (opened.resumed) await handle.truncate(file.size)
     const oldIsCurrent = before.kind === 'file' && current !== undefined && !current.deleted && current.type === 'file'
     await assembleBlocks({
       folderRoot,
@@ -78,8 +80,9 @@ export async function pullRegularFile (folderRoot: string, file: FileInfo, curre
       blocksInFlight: options.blocksInFlight ?? 16,
       onBytes: options.onBytes ?? (() => {})
     })
-    await handle.chmod(fileMode(file, before.kind === 'file' ? Number(before.stats.mode & 0o777n) : undefined, options))
-    await handle.utimes(new Date(), file.modifiedS + file.modifiedNs / 1e9)
+    // Metadata of an open file: answered at once by the kernel, no trip through the thread pool.
+    fchmodSync(handle.fd, fileMode(file, before.kind === 'file' ? Number(before.stats.mode & 0o777n) : undefined, options))
+    futimesSync(handle.fd, new Date(), file.modifiedS + file.modifiedNs / 1e9)
     await handle.sync()
     await handle.close()
     handle = undefined
@@ -87,7 +90,7 @@ export async function pullRegularFile (folderRoot: string, file: FileInfo, curre
     const placed = await replaceWith(target, tempPath)
     leaveTemp = placed.ok
     if (!placed.ok) return { kind: 'conflict', name: file.name, reason: placed.reason }
-    const stats = await lstat(path, { bigint: true })
+    const stats = lstatSync(path, { bigint: true })
     return { kind: 'updated', file: asOnDisk(file, stats) }
   } catch (err) {
     const error = pullFsError(err, 'pulling', file.name)
