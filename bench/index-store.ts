@@ -1,7 +1,8 @@
 /**
  * A quick measurement of the sync index's hot write path and status query: applyRemote then
  * updateLocal of N synthetic records (batches of 1,000, as a pull of N small files would do),
- * then `overview` and `localCounts` at N names. Prints times; asserts nothing.
+ * then `overview` and `localCounts` at N names. Prints wall and CPU times (CPU is the steadier
+ * figure on a shared machine); asserts nothing.
  * Usage: node dist/bench/index-store.js [N=100000]
  */
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -29,8 +30,10 @@ function file (i: number, device: BepDeviceId, sequence: number): FileInfo {
 
 function time<T> (what: string, fn: () => T): T {
   const start = process.hrtime.bigint()
+  const cpu = process.cpuUsage()
   const out = fn()
-  console.log(`${what}: ${(Number(process.hrtime.bigint() - start) / 1e6).toFixed(1)} ms`)
+  const used = process.cpuUsage(cpu)
+  console.log(`${what}: ${(Number(process.hrtime.bigint() - start) / 1e6).toFixed(1)} ms wall, ${((used.user + used.system) / 1e3).toFixed(1)} ms CPU`)
   return out
 }
 
