@@ -63,6 +63,17 @@ export interface BlockLocation {
   size: number
 }
 
+/** How many hashes one query of `findLocalBlocksMany` looks up (unused places bind NULL). */
+const blockLookupChunk = 64
+
+/** Up to `limit` local places of each of {@link blockLookupChunk} hashes, optionally in one folder. */
+const findBlocksManySql = `SELECT hash, folder, name, offset, size FROM (
+    SELECT b.hash AS hash, fo.folder_id AS folder, f.name AS name, b.offset AS offset, b.size AS size,
+      row_number() OVER (PARTITION BY b.hash) AS n
+    FROM blocks b JOIN files f ON f.id = b.file_id JOIN folders fo ON fo.idx = f.folder_idx
+    WHERE b.hash IN (${Array.from({ length: blockLookupChunk }, () => '?').join(', ')}) AND (? IS NULL OR fo.folder_id = ?)
+  ) WHERE n <= ?`
+
 /** The sync index database. Create with `IndexStore.open`; `close` when done. */
 export class IndexStore {
   /** This device's BEP ID. */
@@ -344,6 +355,31 @@ export class IndexStore {
       WHERE b.hash = ? AND (? IS NULL OR fo.folder_id = ?) LIMIT ?`).all(hash, folder ?? null, folder ?? null, limit)
     return (rows as Array<{ folder: string, name: string, offset: number, size: number }>)
       .map((r) => ({ folder: r.folder as FolderId, name: r.name, offset: r.offset, size: r.size }))
+  }
+
+  /**
+   * Local files holding blocks with these SHA-256 hashes, answered in one query per
+   * {@link blockLookupChunk} hashes instead of one per hash: `result[i]` lists up to `limit`
+   * places of `hashes[i]` (in the given folder if any), empty when there is none.
+   */
+  findLocalBlocksMany (hashes: readonly Uint8Array[], folder?: FolderId, limit = 16): BlockLocation[][] {
+    const keyOf = (h: Uint8Array): string => Buffer.from(h.buffer, h.byteOffset, h.byteLength).toString('latin1')
+    // Each distinct hash once: SQLite's IN over the primary key would repeat a duplicate's rows.
+    const unique = [...new Map(hashes.map((h) => [keyOf(h), h])).values()]
+    const found = new Map<string, BlockLocation[]>()
+    const query = this.stmt(findBlocksManySql)
+    for (let i = 0; i < unique.length; i += blockLookupChunk) {
+      const params: Array<Uint8Array | null> = unique.slice(i, i + blockLookupChunk)
+      while (params.length < blockLookupChunk) params.push(null)
+      const rows = query.all(...params, folder ?? null, folder ?? null, limit) as Array<{ hash: Buffer, folder: string, name: string, offset: number, size: number }>
+      for (const r of rows) {
+        const key = r.hash.toString('latin1')
+        let list = found.get(key)
+        if (list === undefined) found.set(key, list = [])
+        list.push({ folder: r.folder as FolderId, name: r.name, offset: r.offset, size: r.size })
+      }
+    }
+    return hashes.map((h) => [...(found.get(keyOf(h)) ?? [])])
   }
 
   private counts (folder: FolderId): FolderCounts {
