@@ -13,7 +13,7 @@ import fc from 'fast-check'
 import type { BepDeviceId, FileInfo, FolderId, FolderType } from '../types.js'
 import type { GlobalRules } from '../model/global.js'
 import { shortId } from '../model/vector.js'
-import { fileColumns, upsertFileSql } from './codec.js'
+import { fileValues, upsertFileSql } from './codec.js'
 import { openIndexDatabase } from './schema.js'
 import { IndexStore, type LocalFile } from './store.js'
 
@@ -122,7 +122,7 @@ describe('kept folder counters', () => {
     db.prepare('INSERT INTO folders (idx, folder_id) VALUES (1, ?), (2, ?)').run('one', 'two')
     db.prepare('INSERT INTO devices (idx, device_id) VALUES (1, ?), (2, ?)').run(LOCAL, remote)
     const put = (folder: number, device: number, f: FileInfo, locallyChanged = false): void => {
-      db.prepare(upsertFileSql).get({ folder_idx: folder, device_idx: device, ...fileColumns(f, locallyChanged) })
+      db.prepare(upsertFileSql).get(folder, device, ...fileValues(f, locallyChanged))
     }
     const l = shortId(LOCAL)
     const r = shortId(remote)

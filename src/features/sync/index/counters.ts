@@ -184,6 +184,11 @@ export class CountTracker {
     }
   }
 
+  /** Whether device `deviceIdx` has a record of a loaded name (as loaded, then changed). */
+  has (name: string, deviceIdx: number): boolean {
+    return this.current.get(name)?.has(deviceIdx) === true
+  }
+
   /** Device `deviceIdx`'s record of a loaded name becomes `next` (undefined: is removed). */
   change (name: string, deviceIdx: number, next: DeviceRecord | undefined): void {
     const { localDevice, rules } = this.ctx

@@ -13,7 +13,7 @@ import type Database from 'better-sqlite3'
 import { WeftError } from '../../../core/errors.js'
 import type { BepDeviceId, FileInfo, FolderId, FolderType, IndexPosition } from '../types.js'
 import { need, selectGlobal, type DeviceRecord, type GlobalRules, type Need } from '../model/global.js'
-import { fileColumns, rowToFile, upsertFileSql, type FileRow } from './codec.js'
+import { fileValues, rowToFile, upsertFileSql, type FileRow } from './codec.js'
 import { IndexKeys } from './ids.js'
 import { openIndexDatabase } from './schema.js'
 import { countDevice, FileScanner, type Counts } from './scan.js'
@@ -157,9 +157,10 @@ export class IndexStore {
         const record: DeviceRecord = locallyChanged === true
           ? { device: this.localDevice, file: stored, locallyChanged: true }
           : { device: this.localDevice, file: stored }
+        const replaces = counts.has(stored.name, this.localIdx)
         counts.change(stored.name, this.localIdx, record)
         const id = this.upsert(f, this.localIdx, stored, locallyChanged === true)
-        this.stmt('DELETE FROM blocks WHERE file_id = ?').run(id)
+        if (replaces) this.stmt('DELETE FROM blocks WHERE file_id = ?').run(id)
         if (!stored.deleted && !stored.invalid && stored.type === 'file') {
           const add = this.stmt('INSERT OR IGNORE INTO blocks (hash, file_id, offset, size) VALUES (?, ?, ?, ?)')
           for (const b of stored.blocks) add.run(b.hash, id, b.offset, b.size)
@@ -432,7 +433,7 @@ export class IndexStore {
 
   private upsert (f: number, d: number, file: FileInfo, locallyChanged: boolean): number {
     if (file.name === '') throw new WeftError('INVALID_ARGUMENT', 'a file record needs a name')
-    const row = this.stmt(upsertFileSql).get({ folder_idx: f, device_idx: d, ...fileColumns(file, locallyChanged) }) as { id: number }
+    const row = this.stmt(upsertFileSql).get(f, d, ...fileValues(file, locallyChanged)) as { id: number }
     return row.id
   }
 
