@@ -103,7 +103,7 @@ describe('kept folder counters', () => {
     })
   }
 
-  it('roll back with a refused write', () => {
+  it('roll back with a refused write, and go with a dropped folder', () => {
     const store = IndexStore.open({ path: join(dir, 'rollback.db'), localDevice: LOCAL })
     const folder = 'rb' as FolderId
     const good = { name: 'x', type: 'file' as const, size: 5, permissions: 0o644, modifiedS: 1, modifiedNs: 0, modifiedBy: 1n, deleted: false, invalid: false, noPermissions: false, version: [{ id: 1n, value: 1n }], sequence: 1, blockSize: 131072, blocks: [], symlinkTarget: '' }
@@ -111,6 +111,11 @@ describe('kept folder counters', () => {
     assert.throws(() => store.applyRemote(folder, REMOTES[0], [{ ...good, name: 'y' }, { ...good, name: '' }], 'full'), { code: 'INVALID_ARGUMENT' })
     assertKept(store, folder)
     assert.equal(store.overview(folder, 'sendreceive').need.files, 1)
+    store.dropFolder(folder)
+    assert.deepEqual(store.overview(folder, 'sendreceive').global.files, 0)
+    store.updateLocal(folder, [{ ...good, name: 'z' }])
+    assertKept(store, folder)
+    assert.deepEqual(store.localCounts(folder).files, 1)
     store.close()
   })
 
