@@ -47,7 +47,7 @@ export interface OfferView {
 /** Builds the view of a folder. */
 export function folderView (runner: FolderRunner, index: IndexStore, peers: DeviceId[]): FolderView {
   const { config } = runner
-  // One pass over the folder's records for both the need and the global counts.
+  // Kept counters (one row read): no pass over the folder's records.
   const { global, need } = index.overview(config.id, config.type)
   const rate = runner.rate.perSecond()
   const remaining = runner.progress !== undefined ? runner.progress.bytesTotal - runner.progress.bytesDone : need.bytes

@@ -110,34 +110,37 @@ export interface FileRow {
 
 const fileColumnNames = ['name', 'sequence', 'type', 'size', 'permissions', 'modified_s', 'modified_ns', 'modified_by',
   'deleted', 'invalid', 'no_permissions', 'locally_changed', 'version', 'block_size', 'blocks', 'symlink_target', 'inode']
-/** Inserts or replaces one device's record of a name; returns the row ID. */
+/**
+ * Inserts or replaces one device's record of a name; returns the row ID. Positional
+ * parameters: the folder index, the device index, then {@link fileValues}.
+ */
 export const upsertFileSql = `INSERT INTO files (folder_idx, device_idx, ${fileColumnNames.join(', ')})
-  VALUES (@folder_idx, @device_idx, ${fileColumnNames.map((c) => '@' + c).join(', ')})
+  VALUES (?, ?, ${fileColumnNames.map(() => '?').join(', ')})
   ON CONFLICT (folder_idx, name, device_idx) DO UPDATE SET
   ${fileColumnNames.filter((c) => c !== 'name').map((c) => `${c} = excluded.${c}`).join(', ')}
   RETURNING id`
 
-/** Column values for inserting a FileInfo (everything but the folder, device and row ID). */
-export function fileColumns (f: FileInfo, locallyChanged: boolean): Record<string, string | number | Buffer | null> {
-  return {
-    name: f.name,
-    sequence: f.sequence,
-    type: encodeType(f.type),
-    size: f.size,
-    permissions: f.permissions,
-    modified_s: f.modifiedS,
-    modified_ns: f.modifiedNs,
-    modified_by: encodeShortId(f.modifiedBy),
-    deleted: f.deleted ? 1 : 0,
-    invalid: f.invalid ? 1 : 0,
-    no_permissions: f.noPermissions ? 1 : 0,
-    locally_changed: locallyChanged ? 1 : 0,
-    version: encodeVector(f.version),
-    block_size: f.blockSize,
-    blocks: encodeBlocks(f.blocks),
-    symlink_target: f.symlinkTarget,
-    inode: f.inode ?? null
-  }
+/** Column values for inserting a FileInfo, in the order of {@link upsertFileSql} after the folder and device. */
+export function fileValues (f: FileInfo, locallyChanged: boolean): Array<string | number | Buffer | null> {
+  return [
+    f.name,
+    f.sequence,
+    encodeType(f.type),
+    f.size,
+    f.permissions,
+    f.modifiedS,
+    f.modifiedNs,
+    encodeShortId(f.modifiedBy),
+    f.deleted ? 1 : 0,
+    f.invalid ? 1 : 0,
+    f.noPermissions ? 1 : 0,
+    locallyChanged ? 1 : 0,
+    encodeVector(f.version),
+    f.blockSize,
+    encodeBlocks(f.blocks),
+    f.symlinkTarget,
+    f.inode ?? null
+  ]
 }
 
 /** The FileInfo a row holds. */

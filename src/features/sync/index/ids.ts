@@ -9,7 +9,10 @@ import type { BepDeviceId, FolderId } from '../types.js'
 
 /** Caches of folder/device indexes and prepared statements over one database. */
 export class IndexKeys {
+  // Keyed by the SQL text itself (one map per integer mode): a constant string hashes once,
+  // whereas a key built per call would be hashed over its whole length on every call.
   private readonly statements = new Map<string, Database.Statement>()
+  private readonly safeStatements = new Map<string, Database.Statement>()
   private readonly folders = new Map<string, number>()
   private readonly devices = new Map<string, number>()
   private readonly deviceNames = new Map<number, BepDeviceId>()
@@ -18,12 +21,12 @@ export class IndexKeys {
 
   /** A prepared statement; `safeIntegers` returns INTEGER columns as bigint. */
   stmt (sql: string, safeIntegers = false): Database.Statement {
-    const key = (safeIntegers ? 'S:' : 'N:') + sql
-    let s = this.statements.get(key)
+    const cache = safeIntegers ? this.safeStatements : this.statements
+    let s = cache.get(sql)
     if (s === undefined) {
       s = this.db.prepare(sql)
       if (safeIntegers) s.safeIntegers(true)
-      this.statements.set(key, s)
+      cache.set(sql, s)
     }
     return s
   }

@@ -1,7 +1,7 @@
 /**
  * The index at folder scale: 100,000 names held by two devices, written in batches, then a
- * full need pass and global counts. Checks that it works and that the heap does not grow with
- * the number of names; no timing assertions.
+ * full need pass and global counts (the kept counters checked against the pass). Checks that
+ * it works and that the heap does not grow with the number of names; no timing assertions.
  */
 import { after, before, describe, it } from 'node:test'
 import { strict as assert } from 'node:assert'
@@ -54,6 +54,8 @@ describe('index at scale', () => {
       if (++seen % 1000 === 0) peak = Math.max(peak, process.memoryUsage().heapUsed)
     }
     assert.equal(needed, total / 10)
+    // The kept counters agree with the pass.
+    assert.deepEqual(store.overview(FOLDER, 'sendreceive').need, { files: total / 10, bytes: total / 10 * 1000, deletes: 0 })
     const counts = store.globalCounts(FOLDER)
     assert.deepEqual(counts, { files: total, directories: 0, symlinks: 0, deleted: 0, bytes: total * 1000 })
     const growthMb = (peak - heapBefore) / 2 ** 20

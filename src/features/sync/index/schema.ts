@@ -7,7 +7,7 @@ import Database from 'better-sqlite3'
 import { WeftError } from '../../../core/errors.js'
 
 /** The schema version this code writes. */
-export const schemaVersion = 1
+export const schemaVersion = 2
 
 /**
  * Migrations by target version: `migrations[n]` brings a version n-1 database to version n.
@@ -57,6 +57,18 @@ const migrations: Record<number, string> = {
       max_sequence INTEGER NOT NULL,
       PRIMARY KEY (folder_idx, device_idx)
     ) WITHOUT ROWID;
+  `,
+  // Counters kept per folder as records change (see counters.ts). A folder without a row
+  // here is counted by one pass when the store opens, which fills this table after upgrade.
+  2: `
+    CREATE TABLE folder_counts (
+      folder_idx INTEGER PRIMARY KEY REFERENCES folders(idx) ON DELETE CASCADE,
+      global_files INTEGER NOT NULL, global_directories INTEGER NOT NULL, global_symlinks INTEGER NOT NULL,
+      global_deleted INTEGER NOT NULL, global_bytes INTEGER NOT NULL,
+      local_files INTEGER NOT NULL, local_directories INTEGER NOT NULL, local_symlinks INTEGER NOT NULL,
+      local_deleted INTEGER NOT NULL, local_bytes INTEGER NOT NULL,
+      need_files INTEGER NOT NULL, need_bytes INTEGER NOT NULL, need_deletes INTEGER NOT NULL
+    );
   `
 }
 
@@ -64,6 +76,8 @@ const migrations: Record<number, string> = {
 export interface OpenOptions {
   /** Run `PRAGMA quick_check` after opening (reads the whole file; off by default). */
   verify?: boolean
+  /** @internal Migrate no further than this version (tests of migrations); default {@link schemaVersion}. */
+  upTo?: number
 }
 
 /**
@@ -81,7 +95,7 @@ export function openIndexDatabase (path: string, options: OpenOptions = {}): Dat
       const result = db.pragma('quick_check', { simple: true })
       if (result !== 'ok') throw new WeftError('CONFIG_INVALID', `sync index ${path} is corrupt: ${String(result)}`)
     }
-    migrate(db, path)
+    migrate(db, path, options.upTo ?? schemaVersion)
     return db
   } catch (err) {
     db?.close()
@@ -93,14 +107,14 @@ export function openIndexDatabase (path: string, options: OpenOptions = {}): Dat
   }
 }
 
-function migrate (db: Database.Database, path: string): void {
+function migrate (db: Database.Database, path: string, target: number): void {
   db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)')
   const row = db.prepare('SELECT max(version) AS version FROM schema_version').get() as { version: number | null }
   const current = row.version ?? 0
   if (current > schemaVersion) {
     throw new WeftError('CONFIG_INVALID', `sync index ${path} has schema version ${current}, newer than this weft supports (${schemaVersion})`)
   }
-  for (let v = current + 1; v <= schemaVersion; v++) {
+  for (let v = current + 1; v <= target; v++) {
     const sql = migrations[v]
     if (sql === undefined) throw new WeftError('INTERNAL', `no migration to sync index schema version ${v}`)
     db.transaction(() => {

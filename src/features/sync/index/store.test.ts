@@ -1,6 +1,6 @@
 /**
  * The sync index: FileInfo round trips, local sequences and delta reads, remote Index vs
- * IndexUpdate, index IDs, global state and need, counts, block lookup, folder drop, and the
+ * IndexUpdate, index IDs, global state and need, counts, block lookup (one and many), folder drop, and the
  * refusal of corrupt or foreign database files.
  */
 import { after, before, describe, it } from 'node:test'
@@ -164,6 +164,13 @@ describe('index store', () => {
     assert.equal(store.findLocalBlocks(hash(2)).length, 2)
     assert.deepEqual(store.findLocalBlocks(hash(2), other).map((b) => b.name), ['b'])
     assert.deepEqual(store.findLocalBlocks(hash(3)), [], 'remote blocks are not local')
+    // The batch lookup answers like one lookup per hash, in input order, over several queries.
+    const many = Array.from({ length: 150 }, (_, i) => hash([1, 2, 3, 4][i % 4] as number))
+    const sortByName = (l: Array<{ name: string }>): string[] => l.map((b) => b.name).sort()
+    assert.deepEqual(store.findLocalBlocksMany(many).map(sortByName), many.map((h) => sortByName(store.findLocalBlocks(h))))
+    assert.deepEqual(store.findLocalBlocksMany([hash(2), hash(1)], other), [[{ folder: other, name: 'b', offset: 0, size: 5 }], []])
+    assert.deepEqual(store.findLocalBlocksMany([hash(2)], undefined, 1).map((l) => l.length), [1])
+    assert.deepEqual(store.findLocalBlocksMany([]), [])
     store.updateLocal(FOLDER, [file('a', { deleted: true, blocks: [], size: 0 })])
     assert.deepEqual(store.findLocalBlocks(hash(1)), [])
     store.dropFolder(other)

@@ -3,7 +3,9 @@
  * local device's and what remotes announced), per-(folder, device) index IDs and sequence
  * positions for BEP's delta indexes, and a block index of local files (hash -> where) so the
  * puller can copy blocks it already has. Global state and need are computed per name with the
- * model's rules while paging through names, so memory stays bounded by the page size.
+ * model's rules while paging through names, so memory stays bounded by the page size; the
+ * folder's counts (global, local, need) are kept as records change (counters.ts), so a status
+ * needs no pass.
  * Synchronous (better-sqlite3): one store per file, used from one thread.
  */
 import { randomBytes } from 'node:crypto'
@@ -11,12 +13,17 @@ import type Database from 'better-sqlite3'
 import { WeftError } from '../../../core/errors.js'
 import type { BepDeviceId, FileInfo, FolderId, FolderType, IndexPosition } from '../types.js'
 import { need, selectGlobal, type DeviceRecord, type GlobalRules, type Need } from '../model/global.js'
-import { fileColumns, rowToFile, upsertFileSql, type FileRow } from './codec.js'
+import { fileValues, rowToFile, upsertFileSql, type FileRow } from './codec.js'
 import { IndexKeys } from './ids.js'
 import { openIndexDatabase } from './schema.js'
-import { countDevice, emptyCounts, FileScanner, type Counts } from './scan.js'
+import { countDevice, FileScanner, type Counts } from './scan.js'
+import {
+  addRecord, CountTracker, countsFromRow, countsParams, emptyFolderCounts, lookupChunk, readCountsSql, setCountsSql,
+  type FolderCounts, type NeedCounts
+} from './counters.js'
 
 export type { Counts } from './scan.js'
+export type { FolderCounts, NeedCounts } from './counters.js'
 
 /** Options of `IndexStore.open`. */
 export interface IndexStoreOptions {
@@ -48,22 +55,6 @@ export interface NeededEntry extends GlobalEntry {
   need: Need
 }
 
-/** How much the local device needs: names to pull (and their bytes), names to delete. */
-export interface NeedCounts {
-  files: number
-  bytes: number
-  deletes: number
-}
-
-/** Adds one name's global record to `counts` (invalid and receive-only local changes do not count). */
-function addGlobal (counts: Counts, global: DeviceRecord): void {
-  const g = global.file
-  if (g.invalid || global.locallyChanged === true) return
-  if (g.deleted) counts.deleted++
-  else if (g.type === 'file') { counts.files++; counts.bytes += g.size } else if (g.type === 'directory') counts.directories++
-  else counts.symlinks++
-}
-
 /** Where a block with a given hash can be read locally. */
 export interface BlockLocation {
   folder: FolderId
@@ -71,6 +62,17 @@ export interface BlockLocation {
   offset: number
   size: number
 }
+
+/** How many hashes one query of `findLocalBlocksMany` looks up (unused places bind NULL). */
+const blockLookupChunk = 64
+
+/** Up to `limit` local places of each of {@link blockLookupChunk} hashes, optionally in one folder. */
+const findBlocksManySql = `SELECT hash, folder, name, offset, size FROM (
+    SELECT b.hash AS hash, fo.folder_id AS folder, f.name AS name, b.offset AS offset, b.size AS size,
+      row_number() OVER (PARTITION BY b.hash) AS n
+    FROM blocks b JOIN files f ON f.id = b.file_id JOIN folders fo ON fo.idx = f.folder_idx
+    WHERE b.hash IN (${Array.from({ length: blockLookupChunk }, () => '?').join(', ')}) AND (? IS NULL OR fo.folder_id = ?)
+  ) WHERE n <= ?`
 
 /** The sync index database. Create with `IndexStore.open`; `close` when done. */
 export class IndexStore {
@@ -92,6 +94,7 @@ export class IndexStore {
       throw new WeftError('CONFIG_INVALID', `sync index ${options.path} belongs to device ${stored.value}, not ${options.localDevice}`)
     }
     this.localIdx = this.keys.device(options.localDevice, true)
+    this.fillCounts()
   }
 
   /** Opens or creates the index at `options.path`; CONFIG_INVALID if it is corrupt or foreign. */
@@ -129,8 +132,10 @@ export class IndexStore {
     const d = this.keys.device(device, false)
     if (f === undefined || d === undefined) return
     this.db.transaction(() => {
-      this.stmt('DELETE FROM files WHERE folder_idx = ? AND device_idx = ?').run(f, d)
+      const counts = this.tracker(f)
+      this.removeRecords(f, d, counts)
       this.stmt('DELETE FROM index_positions WHERE folder_idx = ? AND device_idx = ?').run(f, d)
+      counts.flush()
     })()
   }
 
@@ -144,11 +149,18 @@ export class IndexStore {
       let seq = this.position(f, this.localIdx)?.maxSequence ?? 0
       if (seq === 0) this.localIndexId(folder)
       const out: FileInfo[] = []
-      for (const input of files) {
+      const counts = this.tracker(f)
+      for (const [i, input] of files.entries()) {
+        if (i % lookupChunk === 0) counts.load(files.slice(i, i + lookupChunk).map((x) => x.name))
         const { locallyChanged, ...file } = input
         const stored: FileInfo = { ...file, sequence: ++seq }
+        const record: DeviceRecord = locallyChanged === true
+          ? { device: this.localDevice, file: stored, locallyChanged: true }
+          : { device: this.localDevice, file: stored }
+        const replaces = counts.has(stored.name, this.localIdx)
+        counts.change(stored.name, this.localIdx, record)
         const id = this.upsert(f, this.localIdx, stored, locallyChanged === true)
-        this.stmt('DELETE FROM blocks WHERE file_id = ?').run(id)
+        if (replaces) this.stmt('DELETE FROM blocks WHERE file_id = ?').run(id)
         if (!stored.deleted && !stored.invalid && stored.type === 'file') {
           const add = this.stmt('INSERT OR IGNORE INTO blocks (hash, file_id, offset, size) VALUES (?, ?, ?, ?)')
           for (const b of stored.blocks) add.run(b.hash, id, b.offset, b.size)
@@ -156,6 +168,7 @@ export class IndexStore {
         out.push(stored)
       }
       this.stmt('UPDATE index_positions SET max_sequence = ? WHERE folder_idx = ? AND device_idx = ?').run(seq, f, this.localIdx)
+      counts.flush()
       return out
     })()
   }
@@ -190,14 +203,18 @@ export class IndexStore {
       const f = this.keys.folder(folder, true)
       const d = this.keys.device(device, true)
       const pos = this.position(f, d)
-      if (kind === 'full') this.stmt('DELETE FROM files WHERE folder_idx = ? AND device_idx = ?').run(f, d)
+      const counts = this.tracker(f)
+      if (kind === 'full') this.removeRecords(f, d, counts)
       let max = kind === 'full' ? 0 : pos?.maxSequence ?? 0
-      for (const file of files) {
+      for (const [i, file] of files.entries()) {
+        if (i % lookupChunk === 0) counts.load(files.slice(i, i + lookupChunk).map((x) => x.name))
         const announced = { ...file }
         delete announced.inode
+        counts.change(announced.name, d, { device, file: announced })
         this.upsert(f, d, announced, false)
         if (file.sequence > max) max = file.sequence
       }
+      counts.flush()
       this.stmt(`INSERT INTO index_positions (folder_idx, device_idx, index_id, max_sequence) VALUES (?, ?, 0, ?)
         ON CONFLICT (folder_idx, device_idx) DO UPDATE SET max_sequence = excluded.max_sequence`).run(f, d, max)
       return max
@@ -254,7 +271,9 @@ export class IndexStore {
       const f = this.keys.folder(folder, true)
       const d = this.keys.device(device, true)
       if (this.position(f, d)?.indexId === indexId) return false
-      this.stmt('DELETE FROM files WHERE folder_idx = ? AND device_idx = ?').run(f, d)
+      const counts = this.tracker(f)
+      this.removeRecords(f, d, counts)
+      counts.flush()
       this.stmt(`INSERT INTO index_positions (folder_idx, device_idx, index_id, max_sequence) VALUES (?, ?, ?, 0)
         ON CONFLICT (folder_idx, device_idx) DO UPDATE SET index_id = excluded.index_id, max_sequence = 0`)
         .run(f, d, BigInt.asIntN(64, indexId))
@@ -287,38 +306,47 @@ export class IndexStore {
     }
   }
 
-  /** Counts of the local device's valid records in a folder (bytes of existing files only). */
+  /** Counts of the local device's valid records in a folder (bytes of existing files only). Kept, not computed. */
   localCounts (folder: FolderId): Counts {
-    const f = this.keys.folder(folder, false)
-    return f === undefined ? emptyCounts() : countDevice(this.db, f, this.localIdx)
+    return this.counts(folder).local
   }
 
-  /** Counts of the global state of a folder (a pass over all names, memory bounded). */
+  /** Counts of the global state of a folder. Kept, not computed. */
   globalCounts (folder: FolderId): Counts {
-    const counts = emptyCounts()
-    for (const { global } of this.globals(folder)) addGlobal(counts, global)
-    return counts
+    return this.counts(folder).global
   }
 
   /**
-   * Global counts and what the local device needs (as {@link needed} yields it, counted), in
-   * one pass over the folder instead of two: what a status view shows. Sending-only folders
+   * Global counts and what the local device needs (as {@link needed} yields it, counted): what
+   * a status view shows. Kept as records change, so this reads one row. Sending-only folders
    * need nothing.
    */
   overview (folder: FolderId, folderType: FolderType): { global: Counts, need: NeedCounts } {
-    const global = emptyCounts()
-    const needs: NeedCounts = { files: 0, bytes: 0, deletes: 0 }
+    const { global, need } = this.counts(folder)
+    return { global, need: folderType === 'sendonly' ? { files: 0, bytes: 0, deletes: 0 } : need }
+  }
+
+  /**
+   * @internal Counts a folder by a full pass over its records, as the kept counters must
+   * equal: fills the counters of a folder that has none (after the upgrade to schema 2) and
+   * checks them in tests.
+   */
+  recount (folder: FolderId, folderType: FolderType = 'sendreceive'): FolderCounts {
+    const f = this.keys.folder(folder, false)
+    const out = emptyFolderCounts()
+    if (f === undefined) return out
+    out.local = countDevice(this.db, f, this.localIdx)
     for (const entry of this.globals(folder)) {
-      addGlobal(global, entry.global)
+      addRecord(out.global, entry.global)
       if (folderType === 'sendonly') continue
       const n = need(entry.local, entry.global, folderType, this.rules)
-      if (n.kind === 'delete') needs.deletes++
+      if (n.kind === 'delete') out.need.deletes++
       else if (n.kind === 'pull') {
-        needs.files++
-        if (entry.global.file.type === 'file') needs.bytes += entry.global.file.size
+        out.need.files++
+        if (entry.global.file.type === 'file') out.need.bytes += entry.global.file.size
       }
     }
-    return { global, need: needs }
+    return out
   }
 
   /** Local files holding a block with this SHA-256 (any folder unless one is given). */
@@ -330,9 +358,82 @@ export class IndexStore {
       .map((r) => ({ folder: r.folder as FolderId, name: r.name, offset: r.offset, size: r.size }))
   }
 
+  /**
+   * Local files holding blocks with these SHA-256 hashes, answered in one query per
+   * {@link blockLookupChunk} hashes instead of one per hash: `result[i]` lists up to `limit`
+   * places of `hashes[i]` (in the given folder if any), empty when there is none.
+   */
+  findLocalBlocksMany (hashes: readonly Uint8Array[], folder?: FolderId, limit = 16): BlockLocation[][] {
+    const keyOf = (h: Uint8Array): string => Buffer.from(h.buffer, h.byteOffset, h.byteLength).toString('latin1')
+    // Each distinct hash once: SQLite's IN over the primary key would repeat a duplicate's rows.
+    const unique = [...new Map(hashes.map((h) => [keyOf(h), h])).values()]
+    const found = new Map<string, BlockLocation[]>()
+    const query = this.stmt(findBlocksManySql)
+    for (let i = 0; i < unique.length; i += blockLookupChunk) {
+      const params: Array<Uint8Array | null> = unique.slice(i, i + blockLookupChunk)
+      while (params.length < blockLookupChunk) params.push(null)
+      const rows = query.all(...params, folder ?? null, folder ?? null, limit) as Array<{ hash: Buffer, folder: string, name: string, offset: number, size: number }>
+      for (const r of rows) {
+        const key = r.hash.toString('latin1')
+        let list = found.get(key)
+        if (list === undefined) found.set(key, list = [])
+        list.push({ folder: r.folder as FolderId, name: r.name, offset: r.offset, size: r.size })
+      }
+    }
+    return hashes.map((h) => [...(found.get(keyOf(h)) ?? [])])
+  }
+
+  private counts (folder: FolderId): FolderCounts {
+    const f = this.keys.folder(folder, false)
+    if (f === undefined) return emptyFolderCounts()
+    return countsFromRow(this.stmt(readCountsSql).get(f) as Record<string, number> | undefined)
+  }
+
+  /** A tracker of count changes in folder `f` for one write transaction. */
+  private tracker (f: number): CountTracker {
+    return new CountTracker({ stmt: (sql) => this.stmt(sql), deviceId: (idx) => this.keys.deviceId(idx), localDevice: this.localDevice, rules: this.rules }, f)
+  }
+
+  /** Deletes every record of device `d` in a folder, a page of names at a time, tracking the count changes. */
+  private removeRecords (f: number, d: number, counts: CountTracker): void {
+    const page = this.stmt('SELECT id, name FROM files WHERE folder_idx = ? AND device_idx = ? ORDER BY sequence LIMIT ?')
+    const remove = this.stmt('DELETE FROM files WHERE id = ?')
+    for (;;) {
+      const rows = page.all(f, d, lookupChunk) as Array<{ id: number, name: string }>
+      if (rows.length === 0) return
+      counts.load(rows.map((r) => r.name))
+      for (const r of rows) {
+        counts.change(r.name, d, undefined)
+        remove.run(r.id)
+      }
+    }
+  }
+
+  /**
+   * Makes sure every folder has counters computed with this store's rules: after the upgrade
+   * to schema 2 (or a change of rules) each folder is counted once by a full pass.
+   */
+  private fillCounts (): void {
+    const rules = JSON.stringify({ deleteLosesConflicts: this.rules.deleteLosesConflicts === true })
+    const stored = this.stmt('SELECT value FROM meta WHERE key = ?').get('count_rules') as { value: string } | undefined
+    if (stored?.value !== rules) {
+      this.db.transaction(() => {
+        this.stmt('DELETE FROM folder_counts').run()
+        this.stmt('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run('count_rules', rules)
+      })()
+    }
+    const missing = this.stmt('SELECT folder_id FROM folders WHERE idx NOT IN (SELECT folder_idx FROM folder_counts)').all() as Array<{ folder_id: string }>
+    for (const { folder_id: folder } of missing) {
+      this.db.transaction(() => {
+        const f = this.keys.folder(folder as FolderId, true)
+        this.stmt(setCountsSql).run(f, ...countsParams(this.recount(folder as FolderId)))
+      })()
+    }
+  }
+
   private upsert (f: number, d: number, file: FileInfo, locallyChanged: boolean): number {
     if (file.name === '') throw new WeftError('INVALID_ARGUMENT', 'a file record needs a name')
-    const row = this.stmt(upsertFileSql).get({ folder_idx: f, device_idx: d, ...fileColumns(file, locallyChanged) }) as { id: number }
+    const row = this.stmt(upsertFileSql).get(f, d, ...fileValues(file, locallyChanged)) as { id: number }
     return row.id
   }
 
