@@ -189,7 +189,8 @@ export class Exchange {
     const { index, self } = this.#ctx
     const news = kind === 'full' || accepted.some((f) => mayChangeNeed(index.getFile(folder, self, f.name), f))
     index.applyRemote(folder, this.link.bepId, accepted, kind)
-    if (news) runner.requestPull()
+    // An IndexUpdate changes the need of its names only: the pull pass looks at those.
+    if (news) runner.requestPull(kind === 'full' ? undefined : accepted.map((f) => f.name))
   }
 
   #noteIgnored (folder: FolderId, name: string, note: string): void {

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import type { Logger } from '../../core/log.js'
 import type { DeviceId } from '../../core/ids.js'
 import { WeftError, toWeftError } from '../../core/errors.js'
-import type { IndexStore, LocalFile } from './index/store.js'
+import type { IndexStore, LocalFile, NeededEntry } from './index/store.js'
 import { checkFolderPresent, deletedRecord, scanFolder } from './scanner/scanner.js'
 import type { ScannedFile } from './scanner/scanner.js'
 import { FolderWatcher } from './scanner/watcher.js'
@@ -17,7 +17,7 @@ import { loadIgnores } from './ignore/load.js'
 import type { Ignores } from './ignore/ignores.js'
 import { Puller } from './puller/puller.js'
 import type { NeededFile } from './puller/puller.js'
-import type { BlockSource } from './puller/types.js'
+import type { BlockSource, LocalBlock } from './puller/types.js'
 import { createVersioner } from './versioning/index.js'
 import { emptyVector, updateVector } from './model/vector.js'
 import { compareVectors } from './model/vector.js'
@@ -28,6 +28,8 @@ import { RateMeter } from './rate.js'
 
 /** Needed files pulled per batch (bounds the memory of a large pull). */
 const pullBatchSize = 2000
+/** Changed names remembered for the next pull pass; past this, the pass covers every name. */
+const maxNamedPull = 20_000
 
 /** States a folder can be in (Syncthing's names). */
 export type FolderState = 'idle' | 'scanning' | 'syncing' | 'error' | 'paused'
@@ -75,7 +77,8 @@ export class FolderRunner {
   #timer?: NodeJS.Timeout
   #retry?: NodeJS.Timeout
   #scanWanted: Set<string> | 'all' | undefined
-  #pullWanted = false
+  /** A pull pass to run: over every name, or over the names whose records changed. */
+  #pullWanted: Set<string> | 'all' | undefined
   #running?: Promise<void>
   #abort = new AbortController()
   #ignores: Ignores | undefined
@@ -134,9 +137,19 @@ export class FolderRunner {
     this.#kick()
   }
 
-  /** Asks for a pull (after the index learned something). */
-  requestPull (): void {
-    this.#pullWanted = true
+  /**
+   * Asks for a pull pass (after the index learned something): over `names` only, when given
+   * (the names whose records just changed: need depends on a name's records alone), else over
+   * every name of the folder. Without this, each IndexUpdate of a large first sync made a pass
+   * over the whole folder, quadratic in its size.
+   */
+  requestPull (names?: Iterable<string>): void {
+    if (names === undefined || this.#pullWanted === 'all') this.#pullWanted = 'all'
+    else {
+      const wanted = this.#pullWanted ?? new Set<string>()
+      for (const name of names) wanted.add(name)
+      this.#pullWanted = wanted.size > maxNamedPull ? 'all' : wanted
+    }
     this.#kick()
   }
 
@@ -146,15 +159,16 @@ export class FolderRunner {
   }
 
   async #loop (): Promise<void> {
-    while (!this.#abort.signal.aborted && (this.#scanWanted !== undefined || this.#pullWanted)) {
+    while (!this.#abort.signal.aborted && (this.#scanWanted !== undefined || this.#pullWanted !== undefined)) {
       try {
         if (this.#scanWanted !== undefined) {
           const wanted = this.#scanWanted
           this.#scanWanted = undefined
           await this.#scan(wanted === 'all' ? undefined : [...wanted])
         } else {
-          this.#pullWanted = false
-          await this.#pull()
+          const wanted = this.#pullWanted
+          this.#pullWanted = undefined
+          await this.#pull(wanted === 'all' ? undefined : wanted)
         }
         if (this.state === 'error') this.#setState('idle', undefined)
       } catch (err) {
@@ -162,7 +176,7 @@ export class FolderRunner {
         if (e.code === 'ABORTED') return
         this.#deps.log.warn({ folder: this.config.id, err: e.message }, 'folder stopped')
         this.#setState('error', e.message)
-        this.#pullWanted = false
+        this.#pullWanted = undefined
         return
       }
     }
@@ -224,19 +238,30 @@ export class FolderRunner {
       index.updateLocal(folder, records)
       this.#deps.onLocalChange()
     }
-    this.#pullWanted = true
+    this.#pullWanted = 'all'
   }
 
-  async #pull (): Promise<void> {
+  async #pull (names?: ReadonlySet<string>): Promise<void> {
     if (this.config.type === 'sendonly') return
     // The need list is taken and pulled in batches (name order, resuming after the last name of
     // the previous batch), so memory stays bounded however many files a folder needs.
+    const { index } = this.#deps
+    const folder = this.config.id
+    const sorted = names === undefined ? undefined : [...names].sort()
     let after: string | undefined
+    let offset = 0
     let waiting = 0
     let changed = false
     const failedItems: Array<{ name: string, error: string }> = []
     for (;;) {
-      const batch = await this.#neededBatch(after)
+      let batch: { needs: NeededFile[], waiting: number, last?: string }
+      if (sorted === undefined) batch = await this.#neededBatch(index.needed(folder, this.config.type, 2000, after))
+      else {
+        const chunk = sorted.slice(offset, offset + pullBatchSize)
+        offset += chunk.length
+        batch = await this.#neededBatch(index.neededNamed(folder, this.config.type, chunk))
+        batch.last = offset < sorted.length ? chunk[chunk.length - 1] : undefined
+      }
       waiting += batch.waiting
       if (batch.needs.length > 0) {
         const summary = await this.#pullBatch(batch.needs)
@@ -246,21 +271,23 @@ export class FolderRunner {
       if (batch.last === undefined) break
       after = batch.last
     }
-    this.failedItems = failedItems.slice(0, 1000)
+    // A pass over some names keeps what earlier passes reported of the others.
+    const earlier = names === undefined ? [] : this.failedItems.filter((f) => !names.has(f.name))
+    this.failedItems = [...earlier, ...failedItems].slice(0, 1000)
     if (changed) this.#deps.onLocalChange()
     if (failedItems.length > 0) this.#scheduleRetry(failedItems.length)
     this.#scheduleRetry(waiting)
   }
 
-  /** Up to `pullBatchSize` needed files after `after` (name order); `last` is set when more may follow. */
-  async #neededBatch (after: string | undefined): Promise<{ needs: NeededFile[], waiting: number, last?: string }> {
-    const { index, self } = this.#deps
+  /** Up to `pullBatchSize` needed files of `entries` (name order); `last` is set when more may follow. */
+  async #neededBatch (entries: Iterable<NeededEntry>): Promise<{ needs: NeededFile[], waiting: number, last?: string }> {
+    const { self } = this.#deps
     const folder = this.config.id
     const online = this.#deps.onlinePeers()
     const needs: NeededFile[] = []
     let waiting = 0
     let last: string | undefined
-    for (const entry of index.needed(folder, this.config.type, 2000, after)) {
+    for (const entry of entries) {
       if (needs.length >= pullBatchSize) return { needs, waiting, last }
       last = entry.name
       if (entry.need.kind !== 'pull' && entry.need.kind !== 'delete') continue
@@ -291,7 +318,15 @@ export class FolderRunner {
     this.#setState('syncing', undefined)
     const puller = new Puller(this.config.path, {
       source: this.#deps.blocks,
-      localBlocks: { find: (hash) => index.findLocalBlocks(hash, folder) },
+      localBlocks: {
+        find: (hash) => index.findLocalBlocks(hash, folder),
+        findMany: (hashes) => {
+          const found = index.findLocalBlocksMany(hashes, folder)
+          const byHash = new Map<string, LocalBlock[]>()
+          hashes.forEach((h, i) => { if ((found[i]?.length ?? 0) > 0) byHash.set(Buffer.from(h.buffer, h.byteOffset, h.byteLength).toString('hex'), found[i] ?? []) })
+          return byHash
+        }
+      },
       versioner: createVersioner(this.config.versioning),
       commit: {
         commit: (f) => { index.updateLocal(folder, [{ ...f, sequence: 0 }]) },

@@ -306,6 +306,20 @@ export class IndexStore {
     }
   }
 
+  /**
+   * What the local device needs of each of `names` (those it needs nothing of are left out),
+   * in the order given: a pull pass over the names an IndexUpdate just changed, instead of a
+   * pass over the whole folder.
+   */
+  * neededNamed (folder: FolderId, folderType: FolderType, names: Iterable<string>): Generator<NeededEntry> {
+    for (const name of names) {
+      const entry = this.globalEntry(folder, name)
+      if (entry === undefined) continue
+      const n = need(entry.local, entry.global, folderType, this.rules)
+      if (n.kind !== 'none') yield { ...entry, need: n }
+    }
+  }
+
   /** Counts of the local device's valid records in a folder (bytes of existing files only). Kept, not computed. */
   localCounts (folder: FolderId): Counts {
     return this.counts(folder).local
