@@ -15,8 +15,14 @@ import type { Ignores } from '../ignore/ignores.js'
 import type { FileInfo } from '../types.js'
 import { FileHasher } from './hasher.js'
 import type { HashFileFn } from './hasher.js'
+import { compareNames } from './order.js'
 import { scanFolder } from './scanner.js'
 import type { ScanResult } from './scanner.js'
+
+/** Pages of a map's records in name order, as the index gives them to the scanner. */
+function pagesOf (files: ReadonlyMap<string, FileInfo>, after: string, limit: number): FileInfo[] {
+  return [...files.values()].filter((f) => compareNames(f.name, after) > 0).sort((a, b) => compareNames(a.name, b.name)).slice(0, limit)
+}
 
 /** A stand-in for the index: applies scan results, counts hashes. */
 class FakeIndex {
@@ -33,7 +39,7 @@ class FakeIndex {
     const result = await scanFolder({
       root,
       previous: (name) => this.files.get(name),
-      previousNames: () => this.files.keys(),
+      previousPages: (after, limit) => pagesOf(this.files, after, limit),
       hashFile: this.hashFile,
       ...extra
     })
@@ -218,7 +224,7 @@ describe('scanFolder', () => {
     const result = await scanFolder({
       root,
       previous: (name) => index.files.get(name),
-      previousNames: () => index.files.keys(),
+      previousPages: (after, limit) => pagesOf(index.files, after, limit),
       hashFile: async (path, opts) => {
         if (path.endsWith('bad')) throw new WeftError('FORBIDDEN', `hashing ${path}: permission denied`)
         return await new FileHasher().hashFile(path, opts)
@@ -233,7 +239,7 @@ describe('scanFolder', () => {
     await writeFile(join(root, 'a'), 'a')
     const ac = new AbortController()
     ac.abort()
-    await assert.rejects(scanFolder({ root, previous: () => undefined, previousNames: () => [], signal: ac.signal }),
+    await assert.rejects(scanFolder({ root, previous: () => undefined, previousPages: () => [], signal: ac.signal }),
       (err: unknown) => err instanceof WeftError && err.code === 'ABORTED')
   })
 })
