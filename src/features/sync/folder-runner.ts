@@ -186,8 +186,9 @@ export class FolderRunner {
     const receiveOnly = this.config.type === 'receiveonly'
     const versioned = (prev: FileInfo | undefined): Pick<FileInfo, 'version' | 'modifiedBy' | 'sequence'> =>
       ({ version: updateVector(prev?.version ?? emptyVector, selfShort, now), modifiedBy: selfShort, sequence: 0 })
-    const toLocal = (changed: readonly ScannedFile[]): LocalFile[] => changed.map((scanned) => {
-      const prev = index.getFile(folder, self, scanned.name)?.file
+    // A previous version is looked up only for names the scan found a record of.
+    const toLocal = (changed: readonly ScannedFile[], known?: ReadonlySet<string>): LocalFile[] => changed.map((scanned) => {
+      const prev = known === undefined || known.has(scanned.name) ? index.getFile(folder, self, scanned.name)?.file : undefined
       return { ...scanned, ...versioned(prev), ...(receiveOnly ? { locallyChanged: true } : {}) }
     })
     const result = await scanFolder({
@@ -203,8 +204,8 @@ export class FolderRunner {
       },
       // Changes are committed in batches as the scan goes: a first scan of a large folder is
       // never held whole in memory, and members see files sooner.
-      onChanged: (batch) => {
-        index.updateLocal(folder, toLocal(batch))
+      onChanged: (batch, known) => {
+        index.updateLocal(folder, toLocal(batch, known))
         this.#deps.onLocalChange()
       }
     }).finally(() => { this.scanProgress = undefined })

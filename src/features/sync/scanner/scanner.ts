@@ -72,8 +72,10 @@ export interface ScanOptions extends AbortOptions {
   /**
    * Takes changed records in batches of about a thousand as the scan goes (so a large first
    * scan is not held in memory whole); without it, every change ends up in `result.changed`.
+   * `known` holds the names of the batch that had a previous record (deleted ones included):
+   * the others are new, so there is no previous version to look up.
    */
-  onChanged?: (batch: ScannedFile[]) => void
+  onChanged?: (batch: ScannedFile[], known: ReadonlySet<string>) => void
 }
 
 /** Changed records handed to `onChanged` at a time. */
@@ -205,6 +207,8 @@ class Scan {
   /** Previous records (not deleted) that the walk did not find. */
   readonly missing: PreviousMeta[] = []
   readonly unsure = new Set<string>()
+  /** Names in `result.changed` that had a previous record. */
+  private known = new Set<string>()
   readonly ignores: Ignores
   readonly paths: string[]
   private readonly hashers: HashFileFn[]
@@ -218,8 +222,9 @@ class Scan {
   }
 
   /** Records a change, handing a full batch to `onChanged` when there is one. */
-  changed (record: ScannedFile): void {
+  changed (record: ScannedFile, prev: PreviousMeta | undefined): void {
     this.result.changed.push(record)
+    if (prev !== undefined) this.known.add(record.name)
     if (this.opts.onChanged !== undefined && this.result.changed.length >= changedBatchSize) this.flush()
   }
 
@@ -227,8 +232,10 @@ class Scan {
   flush (): void {
     if (this.opts.onChanged === undefined || this.result.changed.length === 0) return
     const batch = this.result.changed
+    const known = this.known
     this.result.changed = []
-    this.opts.onChanged(batch)
+    this.known = new Set()
+    this.opts.onChanged(batch, known)
   }
 
   error (name: string, err: WeftError): void {
@@ -282,13 +289,13 @@ class Scan {
     if (decision === 'unchanged') return
     if (decision === 'metadata') {
       if (entry.type !== 'file') {
-        this.changed(toRecord(entry))
+        this.changed(toRecord(entry), prev)
         return
       }
       // Only the permissions changed: the content is the previous record's.
       const full = this.opts.previous(entry.name)
       if (full !== undefined && decide(entry, full) === 'metadata') {
-        this.changed(toRecord(entry, full))
+        this.changed(toRecord(entry, full), prev)
         return
       }
     }
@@ -310,7 +317,7 @@ class Scan {
         this.error(entry.name, new WeftError('INTERNAL', `${entry.name}: changed while being hashed; it will be scanned again`))
         return
       }
-      this.changed(toRecord(entry, hashed))
+      this.changed(toRecord(entry, hashed), prev)
       this.opts.onHashed?.(hashed.size)
     } catch (err) {
       const e = fsError(err, 'hashing', entry.path)
