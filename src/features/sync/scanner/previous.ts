@@ -36,6 +36,7 @@ export class PreviousCursor {
    * @param topRecord The record of `top` itself (looked up by the caller), if any.
    */
   constructor (private readonly pages: PreviousPages, private readonly top: string, topRecord?: PreviousMeta, private readonly pageSize = previousPageSize) {
+    if (!Number.isSafeInteger(pageSize) || pageSize < 1) throw new WeftError('INVALID_ARGUMENT', `page size ${pageSize} must be a positive integer`)
     this.after = top
     if (top !== '' && topRecord !== undefined && topRecord.name === top) {
       this.head = topRecord

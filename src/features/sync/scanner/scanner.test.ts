@@ -171,6 +171,8 @@ describe('scanFolder', () => {
     const result = await index.scan(root, { ignores: await compileIgnores('build\n*.log') })
     assert.deepEqual(result.ignored, ['notes.log'], 'a known file now ignored is reported, not deleted')
     assert.deepEqual(result.deleted, [])
+    index.files.set('notes.log', { ...index.files.get('notes.log')!, invalid: true })
+    assert.deepEqual((await index.scan(root, { ignores: await compileIgnores('build\n*.log') })).ignored, [], 'already recorded as ignored')
   })
 
   it('walks into ignored directories when a ! pattern may re-include something', async () => {
@@ -233,6 +235,28 @@ describe('scanFolder', () => {
     assert.deepEqual(names(result), ['good'])
     assert.deepEqual(result.errors.map((e) => [e.name, e.code]), [['bad', 'FORBIDDEN']])
     assert.deepEqual(result.deleted, [])
+  })
+
+  it('reports a name deleted when its parent directory became a symlink', async () => {
+    await mkdir(join(root, 'd'))
+    await writeFile(join(root, 'd/x'), 'x')
+    await index.scan(root)
+    await rm(join(root, 'd'), { recursive: true })
+    await mkdir(join(root, 'elsewhere'))
+    await writeFile(join(root, 'elsewhere/x'), 'x')
+    await symlink('elsewhere', join(root, 'd'))
+    const result = await index.scan(root)
+    assert.deepEqual(result.deleted, ['d/x'])
+    assert.equal(index.files.get('d')!.type, 'symlink')
+  })
+
+  it('stops, deleting nothing, when the previous records come out of name order', async () => {
+    await writeFile(join(root, 'a'), 'a')
+    await writeFile(join(root, 'b'), 'b')
+    await index.scan(root)
+    const [a, b] = [index.files.get('a')!, index.files.get('b')!]
+    await assert.rejects(scanFolder({ root, previous: (name) => index.files.get(name), previousPages: (after) => after === '' ? [b, a] : [] }),
+      (err: unknown) => err instanceof WeftError && err.code === 'INTERNAL' && /out of name order/.test(err.message))
   })
 
   it('stops with ABORTED when the signal fires', async () => {

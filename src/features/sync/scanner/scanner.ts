@@ -61,6 +61,8 @@ export interface ScanOptions extends AbortOptions {
   previous: (name: string) => FileInfo | undefined
   /** The index's records of this folder in pages, in name order (see {@link PreviousPages}). */
   previousPages: PreviousPages
+  /** Records asked of `previousPages` at a time (default 1000). */
+  previousPageSize?: number
   /** Scan only these folder-relative paths (e.g. from the watcher); default: everything. */
   paths?: readonly string[]
   /** Hash function (default: FileHasher instances, one per concurrent hash). */
@@ -251,7 +253,7 @@ class Scan {
   /** Walks one scanned path and merges it with the previous records under it. */
   async walk (top: string): Promise<void> {
     const topRecord = top === '' ? undefined : this.opts.previous(top)
-    const cursor = new PreviousCursor(this.opts.previousPages, top, topRecord)
+    const cursor = new PreviousCursor(this.opts.previousPages, top, topRecord, this.opts.previousPageSize)
     let last: string | undefined
     for await (const batch of walkFolderBatches(this.opts.root, { ignores: this.ignores, paths: [top], signal: this.opts.signal })) {
       for (const item of batch) {
