@@ -237,6 +237,18 @@ describe('scanFolder', () => {
     assert.deepEqual(result.deleted, [])
   })
 
+  it('gives the same records when small files are hashed in place', async () => {
+    await mkdir(join(root, 'd'))
+    await writeFile(join(root, 'd/small'), 'small')
+    await writeFile(join(root, 'd/empty'), '')
+    await writeFile(join(root, 'big'), Buffer.alloc(300_000, 3))
+    const scan = async (hashInPlace: boolean): Promise<ScanResult> => await scanFolder({ root, hashInPlace, previous: () => undefined, previousPages: () => [] })
+    const [pooled, inPlace] = [await scan(false), await scan(true)]
+    for (const r of [pooled, inPlace]) r.changed.sort((a, b) => compareNames(a.name, b.name))
+    assert.deepEqual(inPlace, pooled)
+    assert.equal(inPlace.changed.length, 4)
+  })
+
   it('reports a name deleted when its parent directory became a symlink', async () => {
     await mkdir(join(root, 'd'))
     await writeFile(join(root, 'd/x'), 'x')

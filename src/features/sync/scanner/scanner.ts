@@ -69,6 +69,14 @@ export interface ScanOptions extends AbortOptions {
   hashFile?: HashFileFn
   /** Files hashed at once (default 8): overlaps opening and reading small files with hashing. */
   concurrency?: number
+  /**
+   * Hash files of up to 64 KiB with synchronous calls while they come from the page cache
+   * (only with the built-in hasher). The scan still gives the event loop a turn every few
+   * milliseconds, and falls back to the thread pool for a while after a slow read. Default
+   * false: on 20,000 cached files of 1-10 KiB it took about 20% less CPU but 30% more time
+   * than the thread pool, which runs open and read (the costly calls) beside the main thread.
+   */
+  hashInPlace?: boolean
   /** Called after each file is hashed, with its size (for progress). */
   onHashed?: (bytes: number) => void
   /**
@@ -178,6 +186,14 @@ function ignoredPath (ignores: Ignores, name: string): boolean {
   return false
 }
 
+/** Files up to this size may be hashed with synchronous calls (one read, microseconds when cached). */
+const smallFileBytes = 65536n
+/** An in-place hash slower than this read the disk: the next files go through the thread pool. */
+const slowInPlaceMs = 2
+const asyncAfterSlow = 256
+/** Time after which the scan gives the event loop a turn. */
+const turnBudgetMs = 3
+
 /** Deletion candidates lstat'ed per event-loop turn. */
 const goneCheckBatch = 256
 
@@ -214,6 +230,11 @@ class Scan {
   readonly ignores: Ignores
   readonly paths: string[]
   private readonly hashers: HashFileFn[]
+  /** Hashes small files in place (only with the built-in hasher). */
+  private readonly syncHasher: FileHasher | undefined
+  /** Files left to hash through the thread pool before trying in place again. */
+  private syncOffFor = 0
+  private turnStarted = performance.now()
   private readonly inflight = new Set<Promise<void>>()
 
   constructor (readonly opts: ScanOptions) {
@@ -221,6 +242,7 @@ class Scan {
     this.paths = minimalPaths(opts.paths ?? [''])
     const n = Math.max(1, opts.concurrency ?? 8)
     this.hashers = Array.from({ length: n }, () => opts.hashFile ?? new FileHasher().hashFile)
+    this.syncHasher = opts.hashFile === undefined && opts.hashInPlace === true ? new FileHasher() : undefined
   }
 
   /** Records a change, handing a full batch to `onChanged` when there is one. */
@@ -301,6 +323,10 @@ class Scan {
         return
       }
     }
+    if (this.hashInPlace(entry, prev)) {
+      await this.pause()
+      return
+    }
     while (this.hashers.length === 0) await Promise.race(this.inflight)
     const hashFile = this.hashers.pop()
     if (hashFile === undefined) return
@@ -313,21 +339,57 @@ class Scan {
 
   private async hash (entry: WalkEntry, prev: PreviousMeta | undefined, hashFile: HashFileFn): Promise<void> {
     try {
-      const hashed = await hashFile(entry.path, { signal: this.opts.signal })
-      // The blocks must describe the version the walker saw (size and mtime of the record).
-      if (hashed.mtimeNs !== entry.stats.mtimeNs || BigInt(hashed.size) !== entry.stats.size) {
-        this.error(entry.name, new WeftError('INTERNAL', `${entry.name}: changed while being hashed; it will be scanned again`))
-        return
-      }
-      this.changed(toRecord(entry, hashed), prev)
-      this.opts.onHashed?.(hashed.size)
+      this.hashed(entry, prev, await hashFile(entry.path, { signal: this.opts.signal }))
     } catch (err) {
-      const e = fsError(err, 'hashing', entry.path)
-      if (e.code === 'ABORTED') return // scanFolder checks the signal once the workers are done
-      if (e.code === 'NOT_FOUND') {
-        if (prev !== undefined) this.unmatched(prev) // vanished: a deletion if known
-      } else this.error(entry.name, e)
+      this.hashFailed(entry, prev, err)
     }
+  }
+
+  /**
+   * Hashes a small file in place when the page cache answers fast; `false` when it was not
+   * tried. A hash that took long (the disk was read) turns this off for the next few files.
+   */
+  private hashInPlace (entry: WalkEntry, prev: PreviousMeta | undefined): boolean {
+    if (this.syncHasher === undefined || entry.stats.size > smallFileBytes || this.syncOffFor > 0) {
+      if (this.syncOffFor > 0) this.syncOffFor--
+      return false
+    }
+    const started = performance.now()
+    try {
+      const hashed = this.syncHasher.hashSmallFileSync(entry.path, Number(smallFileBytes), { signal: this.opts.signal })
+      if (hashed === undefined) return false
+      this.hashed(entry, prev, hashed)
+    } catch (err) {
+      this.hashFailed(entry, prev, err)
+    } finally {
+      if (performance.now() - started > slowInPlaceMs) this.syncOffFor = asyncAfterSlow
+    }
+    return true
+  }
+
+  private hashed (entry: WalkEntry, prev: PreviousMeta | undefined, hashed: HashedFile): void {
+    // The blocks must describe the version the walker saw (size and mtime of the record).
+    if (hashed.mtimeNs !== entry.stats.mtimeNs || BigInt(hashed.size) !== entry.stats.size) {
+      this.error(entry.name, new WeftError('INTERNAL', `${entry.name}: changed while being hashed; it will be scanned again`))
+      return
+    }
+    this.changed(toRecord(entry, hashed), prev)
+    this.opts.onHashed?.(hashed.size)
+  }
+
+  private hashFailed (entry: WalkEntry, prev: PreviousMeta | undefined, err: unknown): void {
+    const e = fsError(err, 'hashing', entry.path)
+    if (e.code === 'ABORTED') return // scanFolder checks the signal once the workers are done
+    if (e.code === 'NOT_FOUND') {
+      if (prev !== undefined) this.unmatched(prev) // vanished: a deletion if known
+    } else this.error(entry.name, e)
+  }
+
+  /** Gives the event loop a turn when this one has run for long enough. */
+  async pause (): Promise<void> {
+    if (performance.now() - this.turnStarted <= turnBudgetMs) return
+    await nextTurn()
+    this.turnStarted = performance.now()
   }
 
   async drain (): Promise<void> {

@@ -8,7 +8,8 @@
  * synchronous calls in short runs, giving the event loop back every couple of milliseconds.
  * Memory: the sorted names of the directories on the current path, nothing read from files.
  */
-import { lstatSync, readlinkSync } from 'node:fs'
+import { lstatSync, readdirSync, readlinkSync } from 'node:fs'
+import type { Dirent } from 'node:fs'
 import { lstat, readdir, readlink } from 'node:fs/promises'
 import type { BigIntStats } from 'node:fs'
 import { join } from 'node:path'
@@ -140,6 +141,8 @@ interface Slot {
   descendInto?: Slot
   /** Set once lstat'ed and found to be a real directory. */
   isDirectory?: boolean
+  /** The directory's own size (lstat), a hint of how long listing it takes. */
+  dirSize?: bigint
   error?: WeftError
 }
 
@@ -147,12 +150,21 @@ interface Slot {
 const runLength = 256
 const turnBudgetMs = 3
 
+/**
+ * Directories at most this big (their lstat size; about 2,000 entries on ext4) are listed with
+ * one synchronous call, which takes about a millisecond; larger ones, and those of unknown
+ * size, through the thread pool.
+ */
+const syncListingBytes = 65536n
+
 /** Reads and sorts one directory's listing. */
-async function listDir (root: string, dir: PendingDir, ignores: Ignores): Promise<Slot[]> {
+async function listDir (root: string, dir: PendingDir, ignores: Ignores, dirSize?: bigint): Promise<Slot[]> {
   const path = join(root, dir.diskRel)
-  let dirents
+  let dirents: Dirent[]
   try {
-    dirents = await readdir(path, { withFileTypes: true })
+    dirents = dirSize !== undefined && dirSize <= syncListingBytes
+      ? readdirSync(path, { withFileTypes: true })
+      : await readdir(path, { withFileTypes: true })
   } catch (err) {
     if (dir.name !== '' && isNotFoundError(err)) return []
     return [{ key: `${dir.name}/`, name: dir.name, diskRel: dir.diskRel, ignored: false, error: fsError(err, 'listing directory', path) }]
@@ -179,6 +191,13 @@ async function listDir (root: string, dir: PendingDir, ignores: Ignores): Promis
   return slots.sort((a, b) => compareNames(a.key, b.key))
 }
 
+/** Gives the event loop a turn when this one has run for long enough. */
+async function pause (started: { at: number }): Promise<void> {
+  if (performance.now() - started.at <= turnBudgetMs) return
+  await nextTurn()
+  started.at = performance.now()
+}
+
 /** Lstats a run of slots into walk items, yielding to the event loop when a turn ran long. */
 async function inspectRun (root: string, run: readonly Slot[], started: { at: number }): Promise<WalkItem[]> {
   const out: WalkItem[] = []
@@ -196,12 +215,10 @@ async function inspectRun (root: string, run: readonly Slot[], started: { at: nu
     }
     if (entry === undefined) continue
     slot.isDirectory = entry.type === 'directory'
+    if (slot.isDirectory) slot.dirSize = entry.stats.size
     if (!slot.ignored) out.push({ kind: 'entry', entry })
   }
-  if (performance.now() - started.at > turnBudgetMs) {
-    await nextTurn()
-    started.at = performance.now()
-  }
+  await pause(started)
   return out
 }
 
@@ -221,7 +238,8 @@ async function * walkTree (root: string, start: PendingDir, ignores: Ignores, si
       top.pos++
       if (slot.descendInto.isDirectory !== true) continue // gone, or replaced by a file or symlink
       checkAborted(signal, `scanning ${root}`)
-      frames.push({ slots: await listDir(root, { name: slot.name, diskRel: slot.diskRel }, ignores), pos: 0 })
+      frames.push({ slots: await listDir(root, { name: slot.name, diskRel: slot.diskRel }, ignores, slot.descendInto.dirSize), pos: 0 })
+      await pause(started)
       continue
     }
     const run: Slot[] = []
