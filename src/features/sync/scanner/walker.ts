@@ -12,7 +12,7 @@ import { lstatSync, readdirSync, readlinkSync } from 'node:fs'
 import type { Dirent } from 'node:fs'
 import { lstat, readdir, readlink } from 'node:fs/promises'
 import type { BigIntStats } from 'node:fs'
-import { join } from 'node:path'
+import { join, sep } from 'node:path'
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import { WeftError } from '../../../core/errors.js'
 import type { AbortOptions } from '../../../core/lifecycle.js'
@@ -98,9 +98,12 @@ async function inspect (root: string, name: string, diskRel: string): Promise<Wa
   return { name, path, type, stats, symlinkTarget }
 }
 
-/** {@link inspect} with synchronous calls (an lstat of a cached inode takes microseconds). */
-function inspectSync (root: string, name: string, diskRel: string): WalkEntry | undefined {
-  const path = join(root, diskRel)
+/**
+ * {@link inspect} with synchronous calls (an lstat of a cached inode takes microseconds).
+ * `base` is the normalized root ending in a separator.
+ */
+function inspectSync (base: string, name: string, diskRel: string): WalkEntry | undefined {
+  const path = base + diskRel
   let stats: BigIntStats | undefined
   try {
     stats = lstatSync(path, { bigint: true, throwIfNoEntry: false })
@@ -157,9 +160,9 @@ const turnBudgetMs = 3
  */
 const syncListingBytes = 65536n
 
-/** Reads and sorts one directory's listing. */
-async function listDir (root: string, dir: PendingDir, ignores: Ignores, dirSize?: bigint): Promise<Slot[]> {
-  const path = join(root, dir.diskRel)
+/** Reads and sorts one directory's listing (`base`: the normalized root ending in a separator). */
+async function listDir (base: string, dir: PendingDir, ignores: Ignores, dirSize?: bigint): Promise<Slot[]> {
+  const path = base + dir.diskRel
   let dirents: Dirent[]
   try {
     dirents = dirSize !== undefined && dirSize <= syncListingBytes
@@ -199,7 +202,7 @@ async function pause (started: { at: number }): Promise<void> {
 }
 
 /** Lstats a run of slots into walk items, yielding to the event loop when a turn ran long. */
-async function inspectRun (root: string, run: readonly Slot[], started: { at: number }): Promise<WalkItem[]> {
+async function inspectRun (base: string, run: readonly Slot[], started: { at: number }): Promise<WalkItem[]> {
   const out: WalkItem[] = []
   for (const slot of run) {
     if (slot.error !== undefined) {
@@ -208,9 +211,9 @@ async function inspectRun (root: string, run: readonly Slot[], started: { at: nu
     }
     let entry: WalkEntry | undefined
     try {
-      entry = inspectSync(root, slot.name, slot.diskRel)
+      entry = inspectSync(base, slot.name, slot.diskRel)
     } catch (err) {
-      out.push({ kind: 'error', name: slot.name, error: fsError(err, 'reading', join(root, slot.diskRel)) })
+      out.push({ kind: 'error', name: slot.name, error: fsError(err, 'reading', base + slot.diskRel) })
       continue
     }
     if (entry === undefined) continue
@@ -225,7 +228,8 @@ async function inspectRun (root: string, run: readonly Slot[], started: { at: nu
 /** Walks the contents of `start` (not `start` itself) in name order, in batches of items. */
 async function * walkTree (root: string, start: PendingDir, ignores: Ignores, signal: AbortSignal | undefined): AsyncGenerator<WalkItem[]> {
   checkAborted(signal, `scanning ${root}`)
-  const frames: Array<{ slots: Slot[], pos: number }> = [{ slots: await listDir(root, start, ignores), pos: 0 }]
+  const base = join(root, sep)
+  const frames: Array<{ slots: Slot[], pos: number }> = [{ slots: await listDir(base, start, ignores), pos: 0 }]
   const started = { at: performance.now() }
   while (frames.length > 0) {
     const top = frames[frames.length - 1] as { slots: Slot[], pos: number }
@@ -238,7 +242,7 @@ async function * walkTree (root: string, start: PendingDir, ignores: Ignores, si
       top.pos++
       if (slot.descendInto.isDirectory !== true) continue // gone, or replaced by a file or symlink
       checkAborted(signal, `scanning ${root}`)
-      frames.push({ slots: await listDir(root, { name: slot.name, diskRel: slot.diskRel }, ignores, slot.descendInto.dirSize), pos: 0 })
+      frames.push({ slots: await listDir(base, { name: slot.name, diskRel: slot.diskRel }, ignores, slot.descendInto.dirSize), pos: 0 })
       await pause(started)
       continue
     }
@@ -247,7 +251,7 @@ async function * walkTree (root: string, start: PendingDir, ignores: Ignores, si
       run.push(s)
       top.pos++
     }
-    const items = await inspectRun(root, run, started)
+    const items = await inspectRun(base, run, started)
     if (items.length > 0) yield items
   }
 }
