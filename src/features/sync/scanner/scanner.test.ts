@@ -120,6 +120,18 @@ describe('scanFolder', () => {
     assert.deepEqual((await index.scan(root)).deleted, [], 'already deleted records are not reported again')
   })
 
+  it('confirms many deletions, in name order', async () => {
+    await mkdir(join(root, 'many'))
+    for (let i = 0; i < 150; i++) await writeFile(join(root, 'many', `f${i}`), '')
+    await writeFile(join(root, 'many-kept'), 'k')
+    await index.scan(root)
+    await rm(join(root, 'many'), { recursive: true })
+    const result = await index.scan(root)
+    assert.equal(result.deleted.length, 151)
+    assert.deepEqual(result.deleted, [...result.deleted].sort(compareNames))
+    assert.ok(!result.deleted.includes('many-kept'))
+  })
+
   it('records symlinks with their target and never follows them', async () => {
     const outside = await mkdtemp(join(tmpdir(), 'weft-outside-'))
     try {

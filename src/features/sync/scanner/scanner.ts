@@ -194,8 +194,8 @@ const asyncAfterSlow = 256
 /** Time after which the scan gives the event loop a turn. */
 const turnBudgetMs = 3
 
-/** Deletion candidates lstat'ed per event-loop turn. */
-const goneCheckBatch = 256
+/** Deletion candidates lstat'ed at once (the thread pool runs them in parallel). */
+const goneCheckBatch = 64
 
 /**
  * True when nothing is at `name` any more: lstat says not found, or a parent is no longer a
@@ -402,8 +402,14 @@ class Scan {
    * its place, or any disagreement between walk and index, is left for the next scan).
    */
   async gone (): Promise<void> {
-    let checked = 0
     const dirs = new Map<string, boolean>()
+    let batch: string[] = []
+    const check = async (): Promise<void> => {
+      checkAborted(this.opts.signal, `scanning ${this.opts.root}`)
+      const gone = await Promise.all(batch.map(async (name) => await absent(this.opts.root, name, dirs)))
+      batch.forEach((name, i) => { if (gone[i] === true) this.result.deleted.push(name) })
+      batch = []
+    }
     for (const prev of this.missing) {
       const name = prev.name
       if (underAny(this.unsure, name)) continue
@@ -411,14 +417,12 @@ class Scan {
         if (!prev.invalid) this.result.ignored.push(name) // already recorded as ignored otherwise
         continue
       }
-      if (!(await absent(this.opts.root, name, dirs))) continue
-      this.result.deleted.push(name)
-      if (++checked % goneCheckBatch === 0) {
-        checkAborted(this.opts.signal, `scanning ${this.opts.root}`)
-        await nextTurn()
-      }
+      batch.push(name)
+      if (batch.length >= goneCheckBatch) await check()
     }
+    await check()
   }
+
 }
 /**
  * Scans the folder at `opts.root`. Throws WeftError `NOT_FOUND` when the root or its

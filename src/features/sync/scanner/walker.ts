@@ -251,6 +251,7 @@ async function * walkTree (root: string, start: PendingDir, ignores: Ignores, si
       run.push(s)
       top.pos++
     }
+    checkAborted(signal, `scanning ${root}`)
     const items = await inspectRun(base, run, started)
     if (items.length > 0) yield items
   }
