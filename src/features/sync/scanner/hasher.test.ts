@@ -87,6 +87,29 @@ describe('FileHasher', () => {
     assertBlocksOf(await readFile(path), await hasher.hashFile(path))
   })
 
+  it('hashes small files in place like hashFile, and declines larger ones', async () => {
+    const hasher = new FileHasher({ chunkSize: 8192 })
+    await fc.assert(fc.asyncProperty(fc.integer({ min: 0, max: 20_000 }), fc.constantFrom(1024, 4096, 128 * KiB), async (size, blockSize) => {
+      const data = randomBytes(size)
+      const path = join(dir, 's.bin')
+      await writeFile(path, data)
+      const inPlace = hasher.hashSmallFileSync(path, 16_000, { blockSize })
+      if (size > 8192) {
+        assert.equal(inPlace, undefined, 'larger than the read size or the limit: not hashed')
+        return
+      }
+      assert.ok(inPlace !== undefined)
+      assertBlocksOf(data, inPlace)
+      assert.deepEqual(inPlace, await hasher.hashFile(path, { blockSize }))
+    }), { numRuns: 40 })
+    const isCode = (code: string) => (err: unknown) => err instanceof WeftError && err.code === code
+    assert.throws(() => hasher.hashSmallFileSync(join(dir, 'nope'), 100), isCode('NOT_FOUND'))
+    assert.throws(() => hasher.hashSmallFileSync(dir, 100), (err: unknown) => err instanceof WeftError && /not a regular file|EISDIR/.test(err.message))
+    const ac = new AbortController()
+    ac.abort()
+    assert.throws(() => hasher.hashSmallFileSync(join(dir, 's.bin'), 100, { signal: ac.signal }), isCode('ABORTED'))
+  })
+
   it('benchmark function runs and cleans up (tiny sizes)', async () => {
     const r = await benchHash({ fileBytes: 2 * 1024 * KiB, rawBytes: 2 * 1024 * KiB, runs: 1, dir })
     assert.ok(r.rawMBps > 0 && r.hasherMBps > 0 && r.ratio > 0 && r.fileBytes === 2 * 1024 * KiB)

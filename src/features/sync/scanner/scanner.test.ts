@@ -15,8 +15,14 @@ import type { Ignores } from '../ignore/ignores.js'
 import type { FileInfo } from '../types.js'
 import { FileHasher } from './hasher.js'
 import type { HashFileFn } from './hasher.js'
+import { compareNames } from './order.js'
 import { scanFolder } from './scanner.js'
 import type { ScanResult } from './scanner.js'
+
+/** Pages of a map's records in name order, as the index gives them to the scanner. */
+function pagesOf (files: ReadonlyMap<string, FileInfo>, after: string, limit: number): FileInfo[] {
+  return [...files.values()].filter((f) => compareNames(f.name, after) > 0).sort((a, b) => compareNames(a.name, b.name)).slice(0, limit)
+}
 
 /** A stand-in for the index: applies scan results, counts hashes. */
 class FakeIndex {
@@ -33,7 +39,7 @@ class FakeIndex {
     const result = await scanFolder({
       root,
       previous: (name) => this.files.get(name),
-      previousNames: () => this.files.keys(),
+      previousPages: (after, limit) => pagesOf(this.files, after, limit),
       hashFile: this.hashFile,
       ...extra
     })
@@ -114,6 +120,18 @@ describe('scanFolder', () => {
     assert.deepEqual((await index.scan(root)).deleted, [], 'already deleted records are not reported again')
   })
 
+  it('confirms many deletions, in name order', async () => {
+    await mkdir(join(root, 'many'))
+    for (let i = 0; i < 150; i++) await writeFile(join(root, 'many', `f${i}`), '')
+    await writeFile(join(root, 'many-kept'), 'k')
+    await index.scan(root)
+    await rm(join(root, 'many'), { recursive: true })
+    const result = await index.scan(root)
+    assert.equal(result.deleted.length, 151)
+    assert.deepEqual(result.deleted, [...result.deleted].sort(compareNames))
+    assert.ok(!result.deleted.includes('many-kept'))
+  })
+
   it('records symlinks with their target and never follows them', async () => {
     const outside = await mkdtemp(join(tmpdir(), 'weft-outside-'))
     try {
@@ -165,6 +183,8 @@ describe('scanFolder', () => {
     const result = await index.scan(root, { ignores: await compileIgnores('build\n*.log') })
     assert.deepEqual(result.ignored, ['notes.log'], 'a known file now ignored is reported, not deleted')
     assert.deepEqual(result.deleted, [])
+    index.files.set('notes.log', { ...index.files.get('notes.log')!, invalid: true })
+    assert.deepEqual((await index.scan(root, { ignores: await compileIgnores('build\n*.log') })).ignored, [], 'already recorded as ignored')
   })
 
   it('walks into ignored directories when a ! pattern may re-include something', async () => {
@@ -218,7 +238,7 @@ describe('scanFolder', () => {
     const result = await scanFolder({
       root,
       previous: (name) => index.files.get(name),
-      previousNames: () => index.files.keys(),
+      previousPages: (after, limit) => pagesOf(index.files, after, limit),
       hashFile: async (path, opts) => {
         if (path.endsWith('bad')) throw new WeftError('FORBIDDEN', `hashing ${path}: permission denied`)
         return await new FileHasher().hashFile(path, opts)
@@ -229,11 +249,45 @@ describe('scanFolder', () => {
     assert.deepEqual(result.deleted, [])
   })
 
+  it('gives the same records when small files are hashed in place', async () => {
+    await mkdir(join(root, 'd'))
+    await writeFile(join(root, 'd/small'), 'small')
+    await writeFile(join(root, 'd/empty'), '')
+    await writeFile(join(root, 'big'), Buffer.alloc(300_000, 3))
+    const scan = async (hashInPlace: boolean): Promise<ScanResult> => await scanFolder({ root, hashInPlace, previous: () => undefined, previousPages: () => [] })
+    const [pooled, inPlace] = [await scan(false), await scan(true)]
+    for (const r of [pooled, inPlace]) r.changed.sort((a, b) => compareNames(a.name, b.name))
+    assert.deepEqual(inPlace, pooled)
+    assert.equal(inPlace.changed.length, 4)
+  })
+
+  it('reports a name deleted when its parent directory became a symlink', async () => {
+    await mkdir(join(root, 'd'))
+    await writeFile(join(root, 'd/x'), 'x')
+    await index.scan(root)
+    await rm(join(root, 'd'), { recursive: true })
+    await mkdir(join(root, 'elsewhere'))
+    await writeFile(join(root, 'elsewhere/x'), 'x')
+    await symlink('elsewhere', join(root, 'd'))
+    const result = await index.scan(root)
+    assert.deepEqual(result.deleted, ['d/x'])
+    assert.equal(index.files.get('d')!.type, 'symlink')
+  })
+
+  it('stops, deleting nothing, when the previous records come out of name order', async () => {
+    await writeFile(join(root, 'a'), 'a')
+    await writeFile(join(root, 'b'), 'b')
+    await index.scan(root)
+    const [a, b] = [index.files.get('a')!, index.files.get('b')!]
+    await assert.rejects(scanFolder({ root, previous: (name) => index.files.get(name), previousPages: (after) => after === '' ? [b, a] : [] }),
+      (err: unknown) => err instanceof WeftError && err.code === 'INTERNAL' && /out of name order/.test(err.message))
+  })
+
   it('stops with ABORTED when the signal fires', async () => {
     await writeFile(join(root, 'a'), 'a')
     const ac = new AbortController()
     ac.abort()
-    await assert.rejects(scanFolder({ root, previous: () => undefined, previousNames: () => [], signal: ac.signal }),
+    await assert.rejects(scanFolder({ root, previous: () => undefined, previousPages: () => [], signal: ac.signal }),
       (err: unknown) => err instanceof WeftError && err.code === 'ABORTED')
   })
 })

@@ -1,13 +1,16 @@
 /**
- * Scanning a folder into change candidates for the index: walks the folder, skips entries
- * whose size, mtime (s+ns), inode and permissions match the previous record, hashes the rest
- * (a few files at a time, each worker with its own reused buffers), and lists the previously
- * known names that are gone (deleted) or now ignored. Version vectors and sequence numbers
- * are the index's business: records come out without them. A scan refuses to run when the
- * folder root or its `.stfolder` marker is missing, so an unmounted disk never reads as
- * "everything was deleted".
+ * Scanning a folder into change candidates for the index: walks the folder in name order and
+ * merges the walk with the index's previous records read in pages in the same order, skips
+ * entries whose size, mtime (s+ns), inode and permissions match the previous record, hashes
+ * the rest (a few files at a time, each worker with its own reused buffers), and lists the
+ * previously known names that are gone (deleted) or now ignored. Version vectors and sequence
+ * numbers are the index's business: records come out without them. A scan refuses to run
+ * when the folder root or its `.stfolder` marker is missing, so an unmounted disk never reads
+ * as "everything was deleted", and a name is only reported deleted once lstat confirms it is
+ * absent after the walk.
  */
 import { lstat, stat } from 'node:fs/promises'
+import { setImmediate as nextTurn } from 'node:timers/promises'
 import { join } from 'node:path'
 import { WeftError } from '../../../core/errors.js'
 import type { ErrorCode } from '../../../core/errors.js'
@@ -19,7 +22,10 @@ import type { BlockInfo, FileInfo } from '../types.js'
 import { checkAborted, fsError, isNotFoundError } from './fs-errors.js'
 import { FileHasher } from './hasher.js'
 import type { HashedFile, HashFileFn } from './hasher.js'
-import { minimalPaths, walkFolder } from './walker.js'
+import { minimalPaths, walkFolderBatches } from './walker.js'
+import { compareNames } from './order.js'
+import { PreviousCursor } from './previous.js'
+import type { PreviousMeta, PreviousPages } from './previous.js'
 import type { WalkEntry } from './walker.js'
 
 /** A scanned record: a FileInfo before the index gives it a version, sequence and author. */
@@ -48,23 +54,38 @@ export interface ScanOptions extends AbortOptions {
   /** The folder root (absolute path). */
   root: string
   ignores?: Ignores
-  /** The index's current record for a name, if any. */
+  /**
+   * The index's current record of a name, if any: read for the top of a partial scan and
+   * for the blocks of a file whose permissions alone changed.
+   */
   previous: (name: string) => FileInfo | undefined
-  /** Every name the index holds for this folder (deleted ones may be included). */
-  previousNames: () => Iterable<string>
+  /** The index's records of this folder in pages, in name order (see {@link PreviousPages}). */
+  previousPages: PreviousPages
+  /** Records asked of `previousPages` at a time (default 1000). */
+  previousPageSize?: number
   /** Scan only these folder-relative paths (e.g. from the watcher); default: everything. */
   paths?: readonly string[]
   /** Hash function (default: FileHasher instances, one per concurrent hash). */
   hashFile?: HashFileFn
   /** Files hashed at once (default 8): overlaps opening and reading small files with hashing. */
   concurrency?: number
+  /**
+   * Hash files of up to 64 KiB with synchronous calls while they come from the page cache
+   * (only with the built-in hasher). The scan still gives the event loop a turn every few
+   * milliseconds, and falls back to the thread pool for a while after a slow read. Default
+   * false: on 20,000 cached files of 1-10 KiB it took about 20% less CPU but 30% more time
+   * than the thread pool, which runs open and read (the costly calls) beside the main thread.
+   */
+  hashInPlace?: boolean
   /** Called after each file is hashed, with its size (for progress). */
   onHashed?: (bytes: number) => void
   /**
    * Takes changed records in batches of about a thousand as the scan goes (so a large first
    * scan is not held in memory whole); without it, every change ends up in `result.changed`.
+   * `known` holds the names of the batch that had a previous record (deleted ones included):
+   * the others are new, so there is no previous version to look up.
    */
-  onChanged?: (batch: ScannedFile[]) => void
+  onChanged?: (batch: ScannedFile[], known: ReadonlySet<string>) => void
 }
 
 /** Changed records handed to `onChanged` at a time. */
@@ -135,14 +156,15 @@ function toRecord (entry: WalkEntry, hashed?: Content): ScannedFile {
 /** What to do with an entry given its previous record. */
 type Decision = 'unchanged' | 'metadata' | 'hash'
 
-function decide (entry: WalkEntry, prev: FileInfo | undefined): Decision {
+/** Compares an entry with its previous record (exported for tests). */
+export function decide (entry: WalkEntry, prev: PreviousMeta | undefined): Decision {
   if (prev === undefined || prev.deleted || prev.invalid || prev.type !== entry.type) return entry.type === 'file' ? 'hash' : 'metadata'
-  const rec = toRecord(entry)
   if (entry.type === 'symlink') return prev.symlinkTarget === entry.symlinkTarget ? 'unchanged' : 'metadata'
-  const samePermissions = prev.permissions === rec.permissions
+  const samePermissions = prev.permissions === Number(entry.stats.mode & 0o777n)
   if (entry.type === 'directory') return samePermissions ? 'unchanged' : 'metadata'
-  const sameContent = prev.size === Number(entry.stats.size) && prev.modifiedS === rec.modifiedS &&
-    prev.modifiedNs === rec.modifiedNs && (prev.inode === undefined || prev.inode === rec.inode)
+  const ns = entry.stats.mtimeNs
+  const sameContent = prev.size === Number(entry.stats.size) && prev.modifiedS === Number(ns / 1_000_000_000n) &&
+    prev.modifiedNs === Number(ns % 1_000_000_000n) && (prev.inode === undefined || prev.inode === Number(entry.stats.ino))
   if (!sameContent) return 'hash'
   return samePermissions ? 'unchanged' : 'metadata'
 }
@@ -164,28 +186,69 @@ function ignoredPath (ignores: Ignores, name: string): boolean {
   return false
 }
 
+/** Files up to this size may be hashed with synchronous calls (one read, microseconds when cached). */
+const smallFileBytes = 65536n
+/** An in-place hash slower than this read the disk: the next files go through the thread pool. */
+const slowInPlaceMs = 2
+const asyncAfterSlow = 256
+/** Time after which the scan gives the event loop a turn. */
+const turnBudgetMs = 3
+
+/** Deletion candidates lstat'ed at once (the thread pool runs them in parallel). */
+const goneCheckBatch = 64
+
+/**
+ * True when nothing is at `name` any more: lstat says not found, or a parent is no longer a
+ * real directory (a symlink in its place is never followed). `dirs` caches parent checks.
+ */
+async function absent (root: string, name: string, dirs: Map<string, boolean>): Promise<boolean> {
+  try {
+    for (let slash = name.indexOf('/'); slash >= 0; slash = name.indexOf('/', slash + 1)) {
+      const parent = name.slice(0, slash)
+      let isDir = dirs.get(parent)
+      if (isDir === undefined) {
+        isDir = await lstat(join(root, parent)).then((st) => st.isDirectory(), (err: unknown) => { if (isNotFoundError(err)) return false; throw err })
+        dirs.set(parent, isDir)
+      }
+      if (!isDir) return true
+    }
+    await lstat(join(root, name))
+    return false
+  } catch (err) {
+    return isNotFoundError(err)
+  }
+}
+
 /** One scan's working state. */
 class Scan {
   readonly result: ScanResult = { changed: [], deleted: [], ignored: [], errors: [] }
-  readonly seen = new Set<string>()
+  /** Previous records (not deleted) that the walk did not find. */
+  readonly missing: PreviousMeta[] = []
   readonly unsure = new Set<string>()
+  /** Names in `result.changed` that had a previous record. */
+  private known = new Set<string>()
   readonly ignores: Ignores
   readonly paths: string[]
-  private readonly pathSet: ReadonlySet<string>
   private readonly hashers: HashFileFn[]
+  /** Hashes small files in place (only with the built-in hasher). */
+  private readonly syncHasher: FileHasher | undefined
+  /** Files left to hash through the thread pool before trying in place again. */
+  private syncOffFor = 0
+  private turnStarted = performance.now()
   private readonly inflight = new Set<Promise<void>>()
 
   constructor (readonly opts: ScanOptions) {
     this.ignores = opts.ignores ?? noIgnores
     this.paths = minimalPaths(opts.paths ?? [''])
-    this.pathSet = new Set(this.paths)
     const n = Math.max(1, opts.concurrency ?? 8)
     this.hashers = Array.from({ length: n }, () => opts.hashFile ?? new FileHasher().hashFile)
+    this.syncHasher = opts.hashFile === undefined && opts.hashInPlace === true ? new FileHasher() : undefined
   }
 
   /** Records a change, handing a full batch to `onChanged` when there is one. */
-  changed (record: ScannedFile): void {
+  changed (record: ScannedFile, prev: PreviousMeta | undefined): void {
     this.result.changed.push(record)
+    if (prev !== undefined) this.known.add(record.name)
     if (this.opts.onChanged !== undefined && this.result.changed.length >= changedBatchSize) this.flush()
   }
 
@@ -193,8 +256,10 @@ class Scan {
   flush (): void {
     if (this.opts.onChanged === undefined || this.result.changed.length === 0) return
     const batch = this.result.changed
+    const known = this.known
     this.result.changed = []
-    this.opts.onChanged(batch)
+    this.known = new Set()
+    this.opts.onChanged(batch, known)
   }
 
   error (name: string, err: WeftError): void {
@@ -202,79 +267,181 @@ class Scan {
     this.unsure.add(name)
   }
 
-  async entry (entry: WalkEntry): Promise<void> {
-    this.seen.add(entry.name)
-    const prev = this.opts.previous(entry.name)
+  /** A previous record with no entry on disk at its place in the walk. */
+  unmatched (prev: PreviousMeta): void {
+    if (!prev.deleted) this.missing.push(prev)
+  }
+
+  /** Walks one scanned path and merges it with the previous records under it. */
+  async walk (top: string): Promise<void> {
+    const topRecord = top === '' ? undefined : this.opts.previous(top)
+    const cursor = new PreviousCursor(this.opts.previousPages, top, topRecord, this.opts.previousPageSize)
+    let last: string | undefined
+    for await (const batch of walkFolderBatches(this.opts.root, { ignores: this.ignores, paths: [top], signal: this.opts.signal })) {
+      for (const item of batch) {
+        if (item.kind === 'error') {
+          this.error(item.name, item.error)
+          continue
+        }
+        const name = item.entry.name
+        if (last !== undefined && compareNames(last, name) >= 0) {
+          throw new WeftError('INTERNAL', `walk out of name order (${JSON.stringify(last)} before ${JSON.stringify(name)}); scan stopped so that nothing is seen as deleted`)
+        }
+        last = name
+        let prev: PreviousMeta | undefined
+        for (let r = cursor.peek(); r !== undefined; r = cursor.peek()) {
+          const order = compareNames(r.name, name)
+          if (order > 0) break
+          cursor.take()
+          if (order === 0) {
+            prev = r
+            break
+          }
+          this.unmatched(r)
+        }
+        await this.entry(item.entry, prev)
+      }
+    }
+    for (let r = cursor.peek(); r !== undefined; r = cursor.peek()) {
+      cursor.take()
+      this.unmatched(r)
+    }
+  }
+
+  async entry (entry: WalkEntry, prev: PreviousMeta | undefined): Promise<void> {
     const decision = decide(entry, prev)
     if (decision === 'unchanged') return
     if (decision === 'metadata') {
-      const reuse = entry.type === 'file' && prev !== undefined ? prev : undefined
-      this.changed(toRecord(entry, reuse))
+      if (entry.type !== 'file') {
+        this.changed(toRecord(entry), prev)
+        return
+      }
+      // Only the permissions changed: the content is the previous record's.
+      const full = this.opts.previous(entry.name)
+      if (full !== undefined && decide(entry, full) === 'metadata') {
+        this.changed(toRecord(entry, full), prev)
+        return
+      }
+    }
+    if (this.hashInPlace(entry, prev)) {
+      await this.pause()
       return
     }
     while (this.hashers.length === 0) await Promise.race(this.inflight)
     const hashFile = this.hashers.pop()
     if (hashFile === undefined) return
-    const task = this.hash(entry, hashFile).finally(() => {
+    const task = this.hash(entry, prev, hashFile).finally(() => {
       this.inflight.delete(task)
       this.hashers.push(hashFile)
     })
     this.inflight.add(task)
   }
 
-  private async hash (entry: WalkEntry, hashFile: HashFileFn): Promise<void> {
+  private async hash (entry: WalkEntry, prev: PreviousMeta | undefined, hashFile: HashFileFn): Promise<void> {
     try {
-      const hashed = await hashFile(entry.path, { signal: this.opts.signal })
-      // The blocks must describe the version the walker saw (size and mtime of the record).
-      if (hashed.mtimeNs !== entry.stats.mtimeNs || BigInt(hashed.size) !== entry.stats.size) {
-        this.error(entry.name, new WeftError('INTERNAL', `${entry.name}: changed while being hashed; it will be scanned again`))
-        return
-      }
-      this.changed(toRecord(entry, hashed))
-      this.opts.onHashed?.(hashed.size)
+      this.hashed(entry, prev, await hashFile(entry.path, { signal: this.opts.signal }))
     } catch (err) {
-      const e = fsError(err, 'hashing', entry.path)
-      if (e.code === 'ABORTED') return // scanFolder checks the signal once the workers are done
-      if (e.code === 'NOT_FOUND') this.seen.delete(entry.name) // vanished: a deletion if known
-      else this.error(entry.name, e)
+      this.hashFailed(entry, prev, err)
     }
+  }
+
+  /**
+   * Hashes a small file in place when the page cache answers fast; `false` when it was not
+   * tried. A hash that took long (the disk was read) turns this off for the next few files.
+   */
+  private hashInPlace (entry: WalkEntry, prev: PreviousMeta | undefined): boolean {
+    if (this.syncHasher === undefined || entry.stats.size > smallFileBytes || this.syncOffFor > 0) {
+      if (this.syncOffFor > 0) this.syncOffFor--
+      return false
+    }
+    const started = performance.now()
+    try {
+      const hashed = this.syncHasher.hashSmallFileSync(entry.path, Number(smallFileBytes), { signal: this.opts.signal })
+      if (hashed === undefined) return false
+      this.hashed(entry, prev, hashed)
+    } catch (err) {
+      this.hashFailed(entry, prev, err)
+    } finally {
+      if (performance.now() - started > slowInPlaceMs) this.syncOffFor = asyncAfterSlow
+    }
+    return true
+  }
+
+  private hashed (entry: WalkEntry, prev: PreviousMeta | undefined, hashed: HashedFile): void {
+    // The blocks must describe the version the walker saw (size and mtime of the record).
+    if (hashed.mtimeNs !== entry.stats.mtimeNs || BigInt(hashed.size) !== entry.stats.size) {
+      this.error(entry.name, new WeftError('INTERNAL', `${entry.name}: changed while being hashed; it will be scanned again`))
+      return
+    }
+    this.changed(toRecord(entry, hashed), prev)
+    this.opts.onHashed?.(hashed.size)
+  }
+
+  private hashFailed (entry: WalkEntry, prev: PreviousMeta | undefined, err: unknown): void {
+    const e = fsError(err, 'hashing', entry.path)
+    if (e.code === 'ABORTED') return // scanFolder checks the signal once the workers are done
+    if (e.code === 'NOT_FOUND') {
+      if (prev !== undefined) this.unmatched(prev) // vanished: a deletion if known
+    } else this.error(entry.name, e)
+  }
+
+  /** Gives the event loop a turn when this one has run for long enough. */
+  async pause (): Promise<void> {
+    if (performance.now() - this.turnStarted <= turnBudgetMs) return
+    await nextTurn()
+    this.turnStarted = performance.now()
   }
 
   async drain (): Promise<void> {
     await Promise.all(this.inflight)
   }
 
-  gone (): void {
-    for (const name of this.opts.previousNames()) {
-      if (this.seen.has(name) || !underAny(this.pathSet, name) || underAny(this.unsure, name)) continue
-      const prev = this.opts.previous(name)
-      if (prev === undefined || prev.deleted) continue
-      if (ignoredPath(this.ignores, name)) this.result.ignored.push(name)
-      else this.result.deleted.push(name)
+  /**
+   * Sorts the records the walk did not find into ignored and deleted ones. A deletion is only
+   * reported when lstat confirms nothing is there (an entry created after the walk passed
+   * its place, or any disagreement between walk and index, is left for the next scan).
+   */
+  async gone (): Promise<void> {
+    const dirs = new Map<string, boolean>()
+    let batch: string[] = []
+    const check = async (): Promise<void> => {
+      checkAborted(this.opts.signal, `scanning ${this.opts.root}`)
+      const gone = await Promise.all(batch.map(async (name) => await absent(this.opts.root, name, dirs)))
+      batch.forEach((name, i) => { if (gone[i] === true) this.result.deleted.push(name) })
+      batch = []
     }
+    for (const prev of this.missing) {
+      const name = prev.name
+      if (underAny(this.unsure, name)) continue
+      if (ignoredPath(this.ignores, name)) {
+        if (!prev.invalid) this.result.ignored.push(name) // already recorded as ignored otherwise
+        continue
+      }
+      batch.push(name)
+      if (batch.length >= goneCheckBatch) await check()
+    }
+    await check()
   }
-}
 
+}
 /**
  * Scans the folder at `opts.root`. Throws WeftError `NOT_FOUND` when the root or its
  * `.stfolder` marker is missing (checked before and again before deletions are listed), and
  * `ABORTED` when the signal fires; unreadable entries end up in `errors` instead.
- * Memory: one name per entry seen (for deletion detection), never file contents.
+ * Memory: a page of previous records, the sorted listings of the directories being walked,
+ * and the names found gone; never file contents.
  */
 export async function scanFolder (opts: ScanOptions): Promise<ScanResult> {
   await checkFolderPresent(opts.root)
   const scan = new Scan(opts)
   try {
-    for await (const item of walkFolder(opts.root, { ignores: scan.ignores, paths: scan.paths, signal: opts.signal })) {
-      if (item.kind === 'error') scan.error(item.name, item.error)
-      else await scan.entry(item.entry)
-    }
+    for (const top of scan.paths) await scan.walk(top)
   } finally {
     await scan.drain() // hash tasks never reject
   }
   checkAborted(opts.signal, `scanning ${opts.root}`)
   scan.flush()
   await checkFolderPresent(opts.root)
-  scan.gone()
+  await scan.gone()
   return scan.result
 }

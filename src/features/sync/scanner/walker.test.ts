@@ -1,12 +1,13 @@
 /**
  * Walker details: path lists reduced to their tops, names equal after NFC reported as errors,
- * special files skipped, sub-path walks never passing through symlinks.
+ * special files skipped, sub-path walks never passing through symlinks, entries in name order.
  */
 import { describe, it, beforeEach, afterEach } from 'node:test'
 import { strict as assert } from 'node:assert'
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { compareNames } from './order.js'
 import { minimalPaths, walkFolder } from './walker.js'
 import type { WalkItem } from './walker.js'
 
@@ -25,6 +26,16 @@ describe('walker', () => {
     assert.deepEqual(minimalPaths(['a/b', 'a', 'c/d', 'c/d/e', 'ab', 'a']), ['a', 'ab', 'c/d'])
     assert.deepEqual(minimalPaths(['x', '']), [''])
     assert.deepEqual(minimalPaths(['./q/']), ['q'])
+    assert.deepEqual(minimalPaths(['a/b', 'a-b', 'a']), ['a', 'a-b'], 'a sub-path is dropped even when a sibling sorts between')
+  })
+
+  it('yields names in code point order of the whole name', async () => {
+    for (const d of ['a', 'a/b', 'b']) await mkdir(join(root, d))
+    for (const f of ['a-b', 'a.txt', 'a0', 'a/b/c', 'a/x', 'b/\uE000', 'b/😀', 'B']) await writeFile(join(root, f), f)
+    const items = await collect(walkFolder(root))
+    const got = items.map((i) => i.kind === 'entry' ? i.entry.name : `error ${i.name}`)
+    assert.deepEqual(got, ['B', 'a', 'a-b', 'a.txt', 'a/b', 'a/b/c', 'a/x', 'a0', 'b', 'b/\uE000', 'b/😀'])
+    assert.deepEqual([...got].sort(compareNames), got)
   })
 
   it('reports two names equal after NFC as an error instead of a second entry', async () => {

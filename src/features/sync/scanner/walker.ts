@@ -1,12 +1,19 @@
 /**
  * Walking a folder: yields every file, directory and symlink under the root (or under some
  * sub-paths) with its lstat, never following symlinks, skipping internal names, temporary
- * files, special files and ignored entries. Names come out NFC with `/` separators. Streams:
- * one directory handle open at a time, a stack of pending directories, nothing read from files.
+ * files, special files and ignored entries. Names come out NFC with `/` separators, in code
+ * point order of the whole name ({@link compareNames}: the index's order), so the scanner can
+ * merge the walk with the index's records page by page instead of looking each name up.
+ * One directory listing is read at a time (one round trip); the entries are then lstat'ed with
+ * synchronous calls in short runs, giving the event loop back every couple of milliseconds.
+ * Memory: the sorted names of the directories on the current path, nothing read from files.
  */
-import { lstat, opendir, readlink } from 'node:fs/promises'
+import { lstatSync, readdirSync, readlinkSync } from 'node:fs'
+import type { Dirent } from 'node:fs'
+import { lstat, readdir, readlink } from 'node:fs/promises'
 import type { BigIntStats } from 'node:fs'
-import { join } from 'node:path'
+import { join, sep } from 'node:path'
+import { setImmediate as nextTurn } from 'node:timers/promises'
 import { WeftError } from '../../../core/errors.js'
 import type { AbortOptions } from '../../../core/lifecycle.js'
 import { isInternal, isTemporary, normalizeName } from '../ignore/internal.js'
@@ -14,6 +21,7 @@ import { noIgnores } from '../ignore/ignores.js'
 import type { Ignores } from '../ignore/ignores.js'
 import type { FileType } from '../types.js'
 import { checkAborted, fsError, isNotFoundError } from './fs-errors.js'
+import { compareNames, isUnder } from './order.js'
 
 /** One entry found on disk. */
 export interface WalkEntry {
@@ -44,16 +52,26 @@ interface PendingDir {
   diskRel: string
 }
 
-/** Drops paths inside other listed paths, and duplicates; '' (the root) covers everything. */
+/**
+ * Drops paths inside other listed paths, and duplicates; '' (the root) covers everything.
+ * The result is in {@link compareNames} order.
+ */
 export function minimalPaths (paths: readonly string[]): string[] {
-  const sorted = [...new Set(paths.map(normalizeName))].sort()
+  const sorted = [...new Set(paths.map(normalizeName))].sort(compareNames)
   const out: string[] = []
   for (const p of sorted) {
-    const last = out[out.length - 1]
-    if (last !== undefined && (last === '' || p.startsWith(`${last}/`))) continue
+    // A path's ancestors sort before it, though not always right before it ('a' < 'a-b' < 'a/b').
+    if (out.some((top) => isUnder(top, p))) continue
     out.push(p)
   }
   return out
+}
+
+function typeOf (stats: BigIntStats): FileType | undefined {
+  if (stats.isFile()) return 'file'
+  if (stats.isDirectory()) return 'directory'
+  if (stats.isSymbolicLink()) return 'symlink'
+  return undefined
 }
 
 /** Reads one entry's metadata; `undefined` when it vanished or is not a file, directory or symlink. */
@@ -66,19 +84,44 @@ async function inspect (root: string, name: string, diskRel: string): Promise<Wa
     if (isNotFoundError(err)) return undefined
     throw fsError(err, 'reading metadata of', path)
   }
-  let type: FileType
+  const type = typeOf(stats)
+  if (type === undefined) return undefined
   let symlinkTarget = ''
-  if (stats.isFile()) type = 'file'
-  else if (stats.isDirectory()) type = 'directory'
-  else if (stats.isSymbolicLink()) {
-    type = 'symlink'
+  if (type === 'symlink') {
     try {
       symlinkTarget = await readlink(path)
     } catch (err) {
       if (isNotFoundError(err)) return undefined
       throw fsError(err, 'reading symlink', path)
     }
-  } else return undefined
+  }
+  return { name, path, type, stats, symlinkTarget }
+}
+
+/**
+ * {@link inspect} with synchronous calls (an lstat of a cached inode takes microseconds).
+ * `base` is the normalized root ending in a separator.
+ */
+function inspectSync (base: string, name: string, diskRel: string): WalkEntry | undefined {
+  const path = base + diskRel
+  let stats: BigIntStats | undefined
+  try {
+    stats = lstatSync(path, { bigint: true, throwIfNoEntry: false })
+  } catch (err) {
+    if (isNotFoundError(err)) return undefined
+    throw fsError(err, 'reading metadata of', path)
+  }
+  const type = stats === undefined ? undefined : typeOf(stats)
+  if (stats === undefined || type === undefined) return undefined
+  let symlinkTarget = ''
+  if (type === 'symlink') {
+    try {
+      symlinkTarget = readlinkSync(path)
+    } catch (err) {
+      if (isNotFoundError(err)) return undefined
+      throw fsError(err, 'reading symlink', path)
+    }
+  }
   return { name, path, type, stats, symlinkTarget }
 }
 
@@ -86,62 +129,131 @@ function isSkippedName (name: string): boolean {
   return isInternal(name) || isTemporary(name)
 }
 
-/** An entry of a directory listing waiting for its lstat. */
-interface Candidate extends PendingDir {
+/**
+ * A place in a directory's sorted listing: an entry to lstat and yield, an error, or the
+ * point where the walk descends into a subdirectory (key `name/`: a directory's contents sort
+ * after siblings such as `name-x` or `name.txt`, before `name0`).
+ */
+interface Slot {
+  key: string
+  name: string
+  diskRel: string
   /** Ignored, but a directory walked for re-included entries (`!` patterns): not yielded. */
   ignored: boolean
+  /** For a descent: the slot of the directory entry, whose lstat must say "directory". */
+  descendInto?: Slot
+  /** Set once lstat'ed and found to be a real directory. */
+  isDirectory?: boolean
+  /** The directory's own size (lstat), a hint of how long listing it takes. */
+  dirSize?: bigint
+  error?: WeftError
 }
 
-/** Entries lstat'ed at once: the thread pool runs them in parallel. */
-const batchSize = 64
+/** Entries lstat'ed per step, and the time after which a step gives the event loop back. */
+const runLength = 256
+const turnBudgetMs = 3
 
-async function * settle (root: string, batch: readonly Candidate[], stack: PendingDir[]): AsyncGenerator<WalkItem> {
-  const results = await Promise.allSettled(batch.map(async (c) => await inspect(root, c.name, c.diskRel)))
-  for (const [i, r] of results.entries()) {
-    const c = batch[i]
-    if (c === undefined) continue
-    if (r.status === 'rejected') {
-      yield { kind: 'error', name: c.name, error: fsError(r.reason, 'reading', join(root, c.diskRel)) }
+/**
+ * Directories at most this big (their lstat size; about 2,000 entries on ext4) are listed with
+ * one synchronous call, which takes about a millisecond; larger ones, and those of unknown
+ * size, through the thread pool.
+ */
+const syncListingBytes = 65536n
+
+/** Reads and sorts one directory's listing (`base`: the normalized root ending in a separator). */
+async function listDir (base: string, dir: PendingDir, ignores: Ignores, dirSize?: bigint): Promise<Slot[]> {
+  const path = base + dir.diskRel
+  let dirents: Dirent[]
+  try {
+    dirents = dirSize !== undefined && dirSize <= syncListingBytes
+      ? readdirSync(path, { withFileTypes: true })
+      : await readdir(path, { withFileTypes: true })
+  } catch (err) {
+    if (dir.name !== '' && isNotFoundError(err)) return []
+    return [{ key: `${dir.name}/`, name: dir.name, diskRel: dir.diskRel, ignored: false, error: fsError(err, 'listing directory', path) }]
+  }
+  const seen = new Set<string>()
+  const slots: Slot[] = []
+  for (const dirent of dirents) {
+    const nfc = dirent.name.normalize('NFC')
+    const name = dir.name === '' ? nfc : `${dir.name}/${nfc}`
+    if (isSkippedName(name)) continue
+    const diskRel = dir.diskRel === '' ? dirent.name : `${dir.diskRel}/${dirent.name}`
+    if (seen.has(nfc)) {
+      slots.push({ key: name, name, diskRel, ignored: true, error: new WeftError('ALREADY_EXISTS', `${name}: another entry of ${path} has the same name after Unicode normalization`) })
       continue
     }
-    const entry = r.value
-    if (entry === undefined) continue
-    if (entry.type === 'directory') stack.push({ name: c.name, diskRel: c.diskRel })
-    if (!c.ignored) yield { kind: 'entry', entry }
+    seen.add(nfc)
+    const ignored = ignores.match(name).ignored
+    const maybeDir = dirent.isDirectory()
+    if (ignored && (!maybeDir || ignores.skipIgnoredDirs)) continue
+    const slot: Slot = { key: name, name, diskRel, ignored }
+    slots.push(slot)
+    if (maybeDir) slots.push({ key: `${name}/`, name, diskRel, ignored, descendInto: slot })
   }
+  return slots.sort((a, b) => compareNames(a.key, b.key))
 }
 
-async function * walkTree (root: string, start: PendingDir, ignores: Ignores, signal: AbortSignal | undefined): AsyncGenerator<WalkItem> {
-  const stack: PendingDir[] = [start]
-  for (let dir = stack.pop(); dir !== undefined; dir = stack.pop()) {
-    checkAborted(signal, `scanning ${root}`)
-    const seen = new Set<string>()
-    let batch: Candidate[] = []
-    try {
-      const handle = await opendir(join(root, dir.diskRel), { bufferSize: 128 })
-      for await (const dirent of handle) {
-        const nfc = dirent.name.normalize('NFC')
-        const name = dir.name === '' ? nfc : `${dir.name}/${nfc}`
-        if (isSkippedName(name)) continue
-        if (seen.has(nfc)) {
-          yield { kind: 'error', name, error: new WeftError('ALREADY_EXISTS', `${name}: another entry of ${join(root, dir.diskRel)} has the same name after Unicode normalization`) }
-          continue
-        }
-        seen.add(nfc)
-        const ignored = ignores.match(name).ignored
-        if (ignored && (!dirent.isDirectory() || ignores.skipIgnoredDirs)) continue
-        batch.push({ name, diskRel: join(dir.diskRel, dirent.name), ignored })
-        if (batch.length >= batchSize) {
-          yield * settle(root, batch, stack)
-          batch = []
-        }
-      }
-      yield * settle(root, batch, stack)
-    } catch (err) {
-      if (err instanceof WeftError && err.code === 'ABORTED') throw err
-      if (dir.name !== '' && isNotFoundError(err)) continue
-      yield { kind: 'error', name: dir.name, error: fsError(err, 'listing directory', join(root, dir.diskRel)) }
+/** Gives the event loop a turn when this one has run for long enough. */
+async function pause (started: { at: number }): Promise<void> {
+  if (performance.now() - started.at <= turnBudgetMs) return
+  await nextTurn()
+  started.at = performance.now()
+}
+
+/** Lstats a run of slots into walk items, yielding to the event loop when a turn ran long. */
+async function inspectRun (base: string, run: readonly Slot[], started: { at: number }): Promise<WalkItem[]> {
+  const out: WalkItem[] = []
+  for (const slot of run) {
+    if (slot.error !== undefined) {
+      out.push({ kind: 'error', name: slot.name, error: slot.error })
+      continue
     }
+    let entry: WalkEntry | undefined
+    try {
+      entry = inspectSync(base, slot.name, slot.diskRel)
+    } catch (err) {
+      out.push({ kind: 'error', name: slot.name, error: fsError(err, 'reading', base + slot.diskRel) })
+      continue
+    }
+    if (entry === undefined) continue
+    slot.isDirectory = entry.type === 'directory'
+    if (slot.isDirectory) slot.dirSize = entry.stats.size
+    if (!slot.ignored) out.push({ kind: 'entry', entry })
+  }
+  await pause(started)
+  return out
+}
+
+/** Walks the contents of `start` (not `start` itself) in name order, in batches of items. */
+async function * walkTree (root: string, start: PendingDir, ignores: Ignores, signal: AbortSignal | undefined): AsyncGenerator<WalkItem[]> {
+  checkAborted(signal, `scanning ${root}`)
+  const base = join(root, sep)
+  const frames: Array<{ slots: Slot[], pos: number }> = [{ slots: await listDir(base, start, ignores), pos: 0 }]
+  const started = { at: performance.now() }
+  while (frames.length > 0) {
+    const top = frames[frames.length - 1] as { slots: Slot[], pos: number }
+    const slot = top.slots[top.pos]
+    if (slot === undefined) {
+      frames.pop()
+      continue
+    }
+    if (slot.error === undefined && slot.descendInto !== undefined) {
+      top.pos++
+      if (slot.descendInto.isDirectory !== true) continue // gone, or replaced by a file or symlink
+      checkAborted(signal, `scanning ${root}`)
+      frames.push({ slots: await listDir(base, { name: slot.name, diskRel: slot.diskRel }, ignores, slot.descendInto.dirSize), pos: 0 })
+      await pause(started)
+      continue
+    }
+    const run: Slot[] = []
+    for (let s = top.slots[top.pos]; s !== undefined && run.length < runLength && (s.error !== undefined || s.descendInto === undefined); s = top.slots[top.pos]) {
+      run.push(s)
+      top.pos++
+    }
+    checkAborted(signal, `scanning ${root}`)
+    const items = await inspectRun(base, run, started)
+    if (items.length > 0) yield items
   }
 }
 
@@ -160,7 +272,7 @@ async function parentsAreDirectories (root: string, name: string): Promise<boole
   return true
 }
 
-async function * walkPath (root: string, name: string, ignores: Ignores, signal: AbortSignal | undefined): AsyncGenerator<WalkItem> {
+async function * walkPath (root: string, name: string, ignores: Ignores, signal: AbortSignal | undefined): AsyncGenerator<WalkItem[]> {
   if (name === '') {
     yield * walkTree(root, { name: '', diskRel: '' }, ignores, signal)
     return
@@ -172,22 +284,28 @@ async function * walkPath (root: string, name: string, ignores: Ignores, signal:
     if (!(await parentsAreDirectories(root, name))) return
     entry = await inspect(root, name, name)
   } catch (err) {
-    yield { kind: 'error', name, error: fsError(err, 'reading', join(root, name)) }
+    yield [{ kind: 'error', name, error: fsError(err, 'reading', join(root, name)) }]
     return
   }
   if (entry === undefined || (ignored && (entry.type !== 'directory' || ignores.skipIgnoredDirs))) return
-  if (!ignored) yield { kind: 'entry', entry }
+  if (!ignored) yield [{ kind: 'entry', entry }]
   if (entry.type === 'directory') yield * walkTree(root, { name, diskRel: name }, ignores, signal)
 }
 
 /**
- * Walks the folder at `root` (or only `opts.paths`), yielding entries and per-name errors.
- * Throws WeftError `ABORTED` when the signal fires, and `NOT_FOUND`/`FORBIDDEN` only through
+ * Walks the folder at `root` (or only `opts.paths`) in batches of items: entries in
+ * {@link compareNames} order of their names (paths one after another, in that order), and
+ * per-name errors. Throws WeftError `ABORTED` when the signal fires; other failures come as
  * error items, never for a single entry.
  */
-export async function * walkFolder (root: string, opts: WalkOptions = {}): AsyncGenerator<WalkItem> {
+export async function * walkFolderBatches (root: string, opts: WalkOptions = {}): AsyncGenerator<WalkItem[]> {
   const ignores = opts.ignores ?? noIgnores
   for (const name of minimalPaths(opts.paths ?? [''])) {
     yield * walkPath(root, name, ignores, opts.signal)
   }
+}
+
+/** {@link walkFolderBatches}, one item at a time. */
+export async function * walkFolder (root: string, opts: WalkOptions = {}): AsyncGenerator<WalkItem> {
+  for await (const batch of walkFolderBatches(root, opts)) yield * batch
 }
