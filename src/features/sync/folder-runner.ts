@@ -23,7 +23,7 @@ import { emptyVector, updateVector } from './model/vector.js'
 import { compareVectors } from './model/vector.js'
 import { conflictName, resolveConflict } from './model/global.js'
 import type { FolderConfig } from './config.js'
-import type { BepDeviceId, FileInfo, FolderId, ShortId } from './types.js'
+import type { BepDeviceId, FileInfo, ShortId } from './types.js'
 import { RateMeter } from './rate.js'
 
 /** Needed files pulled per batch (bounds the memory of a large pull). */
@@ -211,7 +211,7 @@ export class FolderRunner {
       paths,
       signal: this.#abort.signal,
       previous: (name) => index.getFile(folder, self, name)?.file,
-      previousPages: (after, limit) => localPage(index, folder, after, limit),
+      previousPages: (after, limit) => index.localMetaAfter(folder, after, limit),
       onHashed: (bytes) => {
         const p = this.scanProgress ?? { filesHashed: 0, bytesHashed: 0 }
         this.scanProgress = { filesHashed: p.filesHashed + 1, bytesHashed: p.bytesHashed + bytes }
@@ -352,24 +352,6 @@ export class FolderRunner {
     if (count === 0 || this.#retry !== undefined) return
     this.#retry = setTimeout(() => { this.#retry = undefined; this.requestPull() }, 10_000).unref()
   }
-}
-
-/**
- * The scanner's page of previous records: local records with names after `after` in name
- * order, at most `limit`. Read through the index's name-ordered pass over every device's
- * records, which decodes version vectors and block lists too; a query of the local device's
- * metadata alone (`SELECT name, type, size, permissions, modified_s, modified_ns, deleted,
- * invalid, symlink_target, inode ... WHERE folder_idx = ? AND device_idx = ? AND name > ?
- * ORDER BY name LIMIT ?`) makes a rescan about five times cheaper.
- */
-function localPage (index: IndexStore, folder: FolderId, after: string, limit: number): FileInfo[] {
-  const out: FileInfo[] = []
-  if (limit <= 0) return out
-  for (const entry of index.globals(folder, limit, after === '' ? undefined : after)) {
-    if (entry.local !== undefined) out.push(entry.local.file)
-    if (out.length >= limit) break
-  }
-  return out
 }
 
 /** Throws NOT_FOUND when the folder's root or marker is gone. */

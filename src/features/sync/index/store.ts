@@ -13,7 +13,7 @@ import type Database from 'better-sqlite3'
 import { WeftError } from '../../../core/errors.js'
 import type { BepDeviceId, FileInfo, FolderId, FolderType, IndexPosition } from '../types.js'
 import { need, selectGlobal, type DeviceRecord, type GlobalRules, type Need } from '../model/global.js'
-import { fileValues, rowToFile, upsertFileSql, type FileRow } from './codec.js'
+import { decodeType, fileValues, rowToFile, upsertFileSql, type FileRow } from './codec.js'
 import { IndexKeys } from './ids.js'
 import { openIndexDatabase } from './schema.js'
 import { countDevice, FileScanner, type Counts } from './scan.js'
@@ -36,6 +36,9 @@ export interface IndexStoreOptions {
   /** Rule variations of global selection. */
   rules?: GlobalRules
 }
+
+/** A local record's metadata (no version vector, no blocks): what a scan compares with. */
+export type LocalMeta = Pick<FileInfo, 'name' | 'type' | 'size' | 'permissions' | 'modifiedS' | 'modifiedNs' | 'deleted' | 'invalid' | 'symlinkTarget' | 'inode'>
 
 /** A local record to store: a FileInfo, flagged when it is a receive-only local change. */
 export type LocalFile = FileInfo & { locallyChanged?: boolean }
@@ -182,6 +185,25 @@ export class IndexStore {
       if (page.length < pageSize) return
       after = page[page.length - 1]?.file.sequence ?? after
     }
+  }
+
+  /**
+   * Metadata of the local records with names after `after` ('' for the first page) in name
+   * order (SQLite BINARY: code point order), at most `limit`: what a scan compares entries
+   * with, without version vector or block list.
+   */
+  localMetaAfter (folder: FolderId, after: string, limit: number): LocalMeta[] {
+    const f = this.keys.folder(folder, false)
+    if (f === undefined) return []
+    const rows = this.stmt(`SELECT name, type, size, permissions, modified_s, modified_ns, deleted, invalid, symlink_target, inode
+      FROM files WHERE folder_idx = ? AND device_idx = ? AND name > ? ORDER BY name LIMIT ?`).raw(true)
+      .all(f, this.localIdx, after, limit) as Array<[string, number, number, number, number, number, number, number, string, number | null]>
+    const out = new Array<LocalMeta>(rows.length)
+    for (let i = 0; i < rows.length; i++) {
+      const [name, type, size, permissions, modifiedS, modifiedNs, deleted, invalid, symlinkTarget, inode] = rows[i]!
+      out[i] = { name, type: decodeType(type), size, permissions, modifiedS, modifiedNs, deleted: deleted !== 0, invalid: invalid !== 0, symlinkTarget, inode: inode ?? undefined }
+    }
+    return out
   }
 
   /** Local records with a sequence above `after`, in sequence order, at most `limit` (delta index sends). */
