@@ -92,9 +92,13 @@ export const countColumns = 'name, device_idx, type, size, deleted, invalid, loc
 /** How many names one lookup of {@link CountTracker.load} reads (unused places bind NULL). */
 export const lookupChunk = 128
 
-/** The rows of up to {@link lookupChunk} names (folder index, then names), with the columns the counters need. */
-const countRowsSql = `SELECT ${countColumns}
-  FROM files WHERE folder_idx = ? AND name IN (${Array.from({ length: lookupChunk }, () => '?').join(', ')})`
+/** The rows of up to `slots` names (folder index, then names), with the columns the counters need. */
+const countRowsSql = (slots: number): string => `SELECT ${countColumns}
+  FROM files WHERE folder_idx = ? AND name IN (${Array.from({ length: slots }, () => '?').join(', ')})`
+/** A lookup of a few names (a single pulled file, say) binds this many, not {@link lookupChunk}. */
+const fewNames = 8
+const lookupFewSql = countRowsSql(fewNames)
+const lookupChunkSql = countRowsSql(lookupChunk)
 
 /**
  * A record carrying what global selection and need look at (version, flags, type, size,
@@ -176,9 +180,10 @@ export class CountTracker {
   /** Reads every device's record of these names (at most {@link lookupChunk}), replacing those loaded before. */
   load (names: readonly string[]): void {
     if (names.length > lookupChunk) throw new RangeError(`at most ${lookupChunk} names per load`)
+    const slots = names.length <= fewNames ? fewNames : lookupChunk
     const params: Array<string | null> = [...names]
-    while (params.length < lookupChunk) params.push(null)
-    const rows = this.ctx.stmt(countRowsSql).all(this.folderIdx, ...params) as CountRow[]
+    while (params.length < slots) params.push(null)
+    const rows = this.ctx.stmt(slots === fewNames ? lookupFewSql : lookupChunkSql).all(this.folderIdx, ...params) as CountRow[]
     this.current = new Map()
     for (const r of rows) {
       let byDevice = this.current.get(r.name)
