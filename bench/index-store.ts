@@ -1,10 +1,11 @@
 /**
  * A quick measurement of the sync index's hot write path and status query: applyRemote then
- * updateLocal of N synthetic records (batches of 1,000, as a pull of N small files would do),
+ * updateLocal of N synthetic records (batches of 1,000, as a pull of N small files would do;
+ * another batch size may be given),
  * then `overview` and `localCounts` at N names, the old full pass, and the filling of the
  * counters on opening after an upgrade. Prints wall and CPU times (CPU is the steadier
  * figure on a shared machine); asserts nothing.
- * Usage: node dist/bench/index-store.js [N=100000]
+ * Usage: node dist/bench/index-store.js [N=100000] [batch=1000]
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -18,7 +19,7 @@ const LOCAL = '11'.repeat(32) as BepDeviceId
 const REMOTE = '22'.repeat(32) as BepDeviceId
 const FOLDER = 'bench' as FolderId
 const total = Number(process.argv[2] ?? 100_000)
-const batch = 1_000
+const batch = Number(process.argv[3] ?? 1_000)
 
 function file (i: number, device: BepDeviceId, sequence: number): FileInfo {
   const hash = new Uint8Array(32)
