@@ -1,9 +1,11 @@
 /**
  * A quick measurement of the sync index's hot write path and status query: applyRemote then
- * updateLocal of N synthetic records (batches of 1,000, as a pull of N small files would do),
- * then `overview` and `localCounts` at N names. Prints wall and CPU times (CPU is the steadier
+ * updateLocal of N synthetic records (batches of 1,000, as a pull of N small files would do;
+ * another batch size may be given),
+ * then `overview` and `localCounts` at N names, the old full pass, and the filling of the
+ * counters on opening after an upgrade. Prints wall and CPU times (CPU is the steadier
  * figure on a shared machine); asserts nothing.
- * Usage: node dist/bench/index-store.js [N=100000]
+ * Usage: node dist/bench/index-store.js [N=100000] [batch=1000]
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -11,12 +13,13 @@ import { join } from 'node:path'
 import type { BepDeviceId, FileInfo, FolderId } from '../src/features/sync/types.js'
 import { shortId } from '../src/features/sync/model/vector.js'
 import { IndexStore } from '../src/features/sync/index/store.js'
+import { openIndexDatabase } from '../src/features/sync/index/schema.js'
 
 const LOCAL = '11'.repeat(32) as BepDeviceId
 const REMOTE = '22'.repeat(32) as BepDeviceId
 const FOLDER = 'bench' as FolderId
 const total = Number(process.argv[2] ?? 100_000)
-const batch = 1_000
+const batch = Number(process.argv[3] ?? 1_000)
 
 function file (i: number, device: BepDeviceId, sequence: number): FileInfo {
   const hash = new Uint8Array(32)
@@ -39,7 +42,8 @@ function time<T> (what: string, fn: () => T): T {
 
 const dir = await mkdtemp(join(tmpdir(), 'weft-index-bench-'))
 try {
-  const store = IndexStore.open({ path: join(dir, 'index.db'), localDevice: LOCAL })
+  const path = join(dir, 'index.db')
+  const store = IndexStore.open({ path, localDevice: LOCAL })
   time(`applyRemote ${total} records`, () => {
     for (let start = 0; start < total; start += batch) {
       const ids = Array.from({ length: Math.min(batch, total - start) }, (_, k) => start + k)
@@ -57,7 +61,13 @@ try {
     const l = time(`localCounts at ${total} names`, () => store.localCounts(FOLDER))
     if (round === 0) console.log(JSON.stringify({ overview: o, local: l }))
   }
+  time(`the old full pass (recount) at ${total} names`, () => store.recount(FOLDER))
   store.close()
+  // As after an upgrade to schema 2: no counters stored, so opening fills them by one pass.
+  const db = openIndexDatabase(path)
+  db.prepare('DELETE FROM folder_counts').run()
+  db.close()
+  time(`open with counters to fill at ${total} names`, () => IndexStore.open({ path, localDevice: LOCAL })).close()
 } finally {
   await rm(dir, { recursive: true, force: true })
 }

@@ -103,6 +103,28 @@ describe('kept folder counters', () => {
     })
   }
 
+  it('equal a recount after batches larger than one lookup, with names repeated across lookups', () => {
+    const store = IndexStore.open({ path: join(dir, 'batches.db'), localDevice: LOCAL })
+    const folder = 'batches' as FolderId
+    const l = shortId(LOCAL)
+    const r = shortId(REMOTES[0])
+    const rec = (i: number, over: Partial<FileInfo>): FileInfo => ({
+      name: `n${i % 150}`, type: 'file', size: i, permissions: 0o644, modifiedS: 1, modifiedNs: 0, modifiedBy: 1n, deleted: false,
+      invalid: false, noPermissions: false, version: [], sequence: i + 1, blockSize: 131072, blocks: [], symlinkTarget: '', ...over
+    })
+    const ids = Array.from({ length: 300 }, (_, i) => i)
+    store.applyRemote(folder, REMOTES[0], ids.map((i) => rec(i, { version: [{ id: r, value: BigInt(1 + Math.floor(i / 150)) }] })), 'full')
+    assertKept(store, folder)
+    store.updateLocal(folder, ids.map((i) => rec(i, { version: [{ id: r, value: 1n }, { id: l, value: BigInt(i % 3) + 1n }], deleted: i % 7 === 0 })))
+    assertKept(store, folder)
+    store.applyRemote(folder, REMOTES[1], ids.slice(0, 200).map((i) => rec(i, { version: [{ id: shortId(REMOTES[1]), value: 1n }], modifiedS: i % 2 })), 'update')
+    store.applyRemote(folder, REMOTES[0], ids.slice(100).map((i) => rec(i, { version: [{ id: r, value: 5n }], type: 'directory', size: 0 })), 'full')
+    assertKept(store, folder)
+    store.dropDevice(folder, REMOTES[1])
+    assertKept(store, folder)
+    store.close()
+  })
+
   it('roll back with a refused write, and go with a dropped folder', () => {
     const store = IndexStore.open({ path: join(dir, 'rollback.db'), localDevice: LOCAL })
     const folder = 'rb' as FolderId

@@ -15,7 +15,7 @@ import type { BepDeviceId, FileInfo } from '../types.js'
 import { need, type DeviceRecord, type GlobalRules } from '../model/global.js'
 import { selectGlobal } from '../model/global.js'
 import { decodeType, decodeVector } from './codec.js'
-import { emptyCounts, type Counts } from './scan.js'
+import { emptyCounts, FileScanner, type Counts } from './scan.js'
 
 /** How much the local device needs: names to pull (and their bytes), names to delete. */
 export interface NeedCounts {
@@ -86,12 +86,19 @@ export interface CountRow {
   modified_ns: number
 }
 
+/** The columns of `files` the counters look at (see {@link CountRow}). */
+export const countColumns = 'name, device_idx, type, size, deleted, invalid, locally_changed, version, modified_s, modified_ns'
+
 /** How many names one lookup of {@link CountTracker.load} reads (unused places bind NULL). */
 export const lookupChunk = 128
 
-/** The rows of up to {@link lookupChunk} names (folder index, then names), with the columns the counters need. */
-const countRowsSql = `SELECT name, device_idx, type, size, deleted, invalid, locally_changed, version, modified_s, modified_ns
-  FROM files WHERE folder_idx = ? AND name IN (${Array.from({ length: lookupChunk }, () => '?').join(', ')})`
+/** The rows of up to `slots` names (folder index, then names), with the columns the counters need. */
+const countRowsSql = (slots: number): string => `SELECT ${countColumns}
+  FROM files WHERE folder_idx = ? AND name IN (${Array.from({ length: slots }, () => '?').join(', ')})`
+/** A lookup of a few names (a single pulled file, say) binds this many, not {@link lookupChunk}. */
+const fewNames = 8
+const lookupFewSql = countRowsSql(fewNames)
+const lookupChunkSql = countRowsSql(lookupChunk)
 
 /**
  * A record carrying what global selection and need look at (version, flags, type, size,
@@ -173,9 +180,10 @@ export class CountTracker {
   /** Reads every device's record of these names (at most {@link lookupChunk}), replacing those loaded before. */
   load (names: readonly string[]): void {
     if (names.length > lookupChunk) throw new RangeError(`at most ${lookupChunk} names per load`)
+    const slots = names.length <= fewNames ? fewNames : lookupChunk
     const params: Array<string | null> = [...names]
-    while (params.length < lookupChunk) params.push(null)
-    const rows = this.ctx.stmt(countRowsSql).all(this.folderIdx, ...params) as CountRow[]
+    while (params.length < slots) params.push(null)
+    const rows = this.ctx.stmt(slots === fewNames ? lookupFewSql : lookupChunkSql).all(this.folderIdx, ...params) as CountRow[]
     this.current = new Map()
     for (const r of rows) {
       let byDevice = this.current.get(r.name)
@@ -204,4 +212,16 @@ export class CountTracker {
   flush (): void {
     this.ctx.stmt(addCountsSql).run(this.folderIdx, ...countsParams(this.delta))
   }
+}
+
+/**
+ * Counts a folder by one pass over its records in name order (reading only the columns the
+ * counters look at): how the counters are filled when a folder has none.
+ */
+export function countFolder (db: Database.Database, ctx: TrackerContext, folderIdx: number): FolderCounts {
+  const out = emptyFolderCounts()
+  for (const rows of new FileScanner<CountRow>(db, folderIdx, 2000, countColumns).groups()) {
+    addName(out, rows.map((r) => countRecord(r, ctx.deviceId(r.device_idx))), ctx.localDevice, ctx.rules, 1)
+  }
+  return out
 }

@@ -37,48 +37,51 @@ export function countDevice (db: Database.Database, folderIdx: number, deviceIdx
   return counts
 }
 
-/** Pages through one folder's `files` rows grouped by name. */
-export class FileScanner {
+/**
+ * Pages through one folder's `files` rows grouped by name: whole rows, or only the given
+ * columns (which must include `name` and `device_idx`).
+ */
+export class FileScanner<Row extends { name: string } = FileRow> {
   private readonly first: Database.Statement
   private readonly next: Database.Statement
   private readonly byName: Database.Statement
 
-  constructor (db: Database.Database, private readonly folderIdx: number, private readonly pageSize: number) {
+  constructor (db: Database.Database, private readonly folderIdx: number, private readonly pageSize: number, columns = '*') {
     if (!Number.isInteger(pageSize) || pageSize < 1) throw new RangeError('page size must be a positive integer')
-    this.first = db.prepare('SELECT * FROM files WHERE folder_idx = ? ORDER BY name, device_idx LIMIT ?')
-    this.next = db.prepare('SELECT * FROM files WHERE folder_idx = ? AND name > ? ORDER BY name, device_idx LIMIT ?')
-    this.byName = db.prepare('SELECT * FROM files WHERE folder_idx = ? AND name = ? ORDER BY device_idx')
+    this.first = db.prepare(`SELECT ${columns} FROM files WHERE folder_idx = ? ORDER BY name, device_idx LIMIT ?`)
+    this.next = db.prepare(`SELECT ${columns} FROM files WHERE folder_idx = ? AND name > ? ORDER BY name, device_idx LIMIT ?`)
+    this.byName = db.prepare(`SELECT ${columns} FROM files WHERE folder_idx = ? AND name = ? ORDER BY device_idx`)
   }
 
   /** Yields the rows of each name, names in ascending (binary) order, from after `start` if given. */
-  * groups (start?: string): Generator<FileRow[]> {
+  * groups (start?: string): Generator<Row[]> {
     let after: string | undefined = start
     for (;;) {
       const rows = (after === undefined
         ? this.first.all(this.folderIdx, this.pageSize)
-        : this.next.all(this.folderIdx, after, this.pageSize)) as FileRow[]
+        : this.next.all(this.folderIdx, after, this.pageSize)) as Row[]
       if (rows.length === 0) return
       const full = rows.length === this.pageSize
       const groups = groupByName(rows)
       if (full) {
         // The last name may continue on the next page: read it whole on its own.
-        const last = groups.pop() as FileRow[]
-        if (groups.length === 0) groups.push(this.byName.all(this.folderIdx, (last[0] as FileRow).name) as FileRow[])
+        const last = groups.pop() as Row[]
+        if (groups.length === 0) groups.push(this.byName.all(this.folderIdx, (last[0] as Row).name) as Row[])
       }
       for (const g of groups) {
         yield g
-        after = (g[0] as FileRow).name
+        after = (g[0] as Row).name
       }
       if (!full) return
     }
   }
 }
 
-function groupByName (rows: readonly FileRow[]): FileRow[][] {
-  const out: FileRow[][] = []
-  let current: FileRow[] = []
+function groupByName<Row extends { name: string }> (rows: readonly Row[]): Row[][] {
+  const out: Row[][] = []
+  let current: Row[] = []
   for (const r of rows) {
-    if (current.length > 0 && (current[0] as FileRow).name !== r.name) {
+    if (current.length > 0 && (current[0] as Row).name !== r.name) {
       out.push(current)
       current = []
     }

@@ -18,8 +18,8 @@ import { IndexKeys } from './ids.js'
 import { openIndexDatabase } from './schema.js'
 import { countDevice, FileScanner, type Counts } from './scan.js'
 import {
-  addRecord, CountTracker, countsFromRow, countsParams, emptyFolderCounts, lookupChunk, readCountsSql, setCountsSql,
-  type FolderCounts, type NeedCounts
+  addRecord, countFolder, CountTracker, countsFromRow, countsParams, emptyFolderCounts, lookupChunk, readCountsSql, setCountsSql,
+  type FolderCounts, type NeedCounts, type TrackerContext
 } from './counters.js'
 
 export type { Counts } from './scan.js'
@@ -363,9 +363,9 @@ export class IndexStore {
   }
 
   /**
-   * @internal Counts a folder by a full pass over its records, as the kept counters must
-   * equal: fills the counters of a folder that has none (after the upgrade to schema 2) and
-   * checks them in tests.
+   * @internal Counts a folder by a full pass over its whole records with the model's rules,
+   * as status views did before counters were kept: what the kept counters must equal, for
+   * tests. (Counters are filled, on upgrade to schema 2, by a lighter pass: `countFolder`.)
    */
   recount (folder: FolderId, folderType: FolderType = 'sendreceive'): FolderCounts {
     const f = this.keys.folder(folder, false)
@@ -427,7 +427,11 @@ export class IndexStore {
 
   /** A tracker of count changes in folder `f` for one write transaction. */
   private tracker (f: number): CountTracker {
-    return new CountTracker({ stmt: (sql) => this.stmt(sql), deviceId: (idx) => this.keys.deviceId(idx), localDevice: this.localDevice, rules: this.rules }, f)
+    return new CountTracker(this.trackerContext(), f)
+  }
+
+  private trackerContext (): TrackerContext {
+    return { stmt: (sql) => this.stmt(sql), deviceId: (idx) => this.keys.deviceId(idx), localDevice: this.localDevice, rules: this.rules }
   }
 
   /** Deletes every record of device `d` in a folder, a page of names at a time, tracking the count changes. */
@@ -462,7 +466,7 @@ export class IndexStore {
     for (const { folder_id: folder } of missing) {
       this.db.transaction(() => {
         const f = this.keys.folder(folder as FolderId, true)
-        this.stmt(setCountsSql).run(f, ...countsParams(this.recount(folder as FolderId)))
+        this.stmt(setCountsSql).run(f, ...countsParams(countFolder(this.db, this.trackerContext(), f)))
       })()
     }
   }
