@@ -80,16 +80,21 @@ export interface ScanOptions extends AbortOptions {
   /** Called after each file is hashed, with its size (for progress). */
   onHashed?: (bytes: number) => void
   /**
-   * Takes changed records in batches of about a thousand as the scan goes (so a large first
-   * scan is not held in memory whole); without it, every change ends up in `result.changed`.
+   * Takes changed records in batches as the scan goes: at most a thousand, and sooner once
+   * they hold 32 MiB of files or 250 ms passed (a large first scan is never held in memory
+   * whole, and peers pull while it goes on); without it, every change ends up in `result.changed`.
    * `known` holds the names of the batch that had a previous record (deleted ones included):
    * the others are new, so there is no previous version to look up.
    */
   onChanged?: (batch: ScannedFile[], known: ReadonlySet<string>) => void
 }
 
-/** Changed records handed to `onChanged` at a time. */
+/** Changed records handed to `onChanged` at a time at most... */
 const changedBatchSize = 1000
+/** ...or once the batch's files hold this many bytes... */
+const changedBatchBytes = 32 * 1024 * 1024
+/** ...or once this long passed since the last batch. */
+const changedBatchMs = 250
 
 /**
  * Throws WeftError `NOT_FOUND` unless `root` is a directory containing the `.stfolder`
@@ -227,6 +232,9 @@ class Scan {
   readonly unsure = new Set<string>()
   /** Names in `result.changed` that had a previous record. */
   private known = new Set<string>()
+  /** Bytes of the files in the batch being collected, and when the last batch went. */
+  private batchBytes = 0
+  private lastFlush = performance.now()
   readonly ignores: Ignores
   readonly paths: string[]
   private readonly hashers: HashFileFn[]
@@ -249,7 +257,11 @@ class Scan {
   changed (record: ScannedFile, prev: PreviousMeta | undefined): void {
     this.result.changed.push(record)
     if (prev !== undefined) this.known.add(record.name)
-    if (this.opts.onChanged !== undefined && this.result.changed.length >= changedBatchSize) this.flush()
+    if (this.opts.onChanged === undefined) return
+    this.batchBytes += record.size
+    // Large files are announced as soon as a few are hashed, so peers start pulling while the
+    // scan goes on (a first scan of big files otherwise holds them all back until its end).
+    if (this.result.changed.length >= changedBatchSize || this.batchBytes >= changedBatchBytes || performance.now() - this.lastFlush >= changedBatchMs) this.flush()
   }
 
   /** Hands the changes collected so far to `onChanged`, if set. */
@@ -257,6 +269,8 @@ class Scan {
     if (this.opts.onChanged === undefined || this.result.changed.length === 0) return
     const batch = this.result.changed
     const known = this.known
+    this.batchBytes = 0
+    this.lastFlush = performance.now()
     this.result.changed = []
     this.known = new Set()
     this.opts.onChanged(batch, known)
