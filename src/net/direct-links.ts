@@ -45,7 +45,7 @@ export class DirectLinks {
   readonly #unreachableUntil = new Map<DeviceId, number>()
   readonly #dialing = new Map<DeviceId, number>()
   readonly #limits: DirectLimits
-  readonly stats: DirectStats = { opened: 0, accepted: 0, refused: 0, dialFailures: 0 }
+  readonly stats: DirectStats = { opened: 0, accepted: 0, refused: 0, dialFailures: 0, byProtocol: {} }
   #total = 0
 
   constructor (private readonly o: {
@@ -61,6 +61,11 @@ export class DirectLinks {
   /** Lets `protocol` arrive on direct connections too. */
   handle (protocol: string, handler: StreamHandler): void {
     this.#handlers.set(protocol, handler)
+  }
+
+  #count (protocol: string): { opened: number, accepted: number } {
+    this.stats.byProtocol[protocol] ??= { opened: 0, accepted: 0 }
+    return this.stats.byProtocol[protocol]
   }
 
   /** Listener side: an authenticated direct connection arrived. Never throws. */
@@ -81,6 +86,7 @@ export class DirectLinks {
           throw new Error(`protocol ${protocol} is not offered on direct connections`)
         }
         this.stats.accepted++
+        this.#count(protocol).accepted++
         await handler(socketMeshStream(tlsSocket, device, protocol))
       } catch (err) {
         this.o.log.debug({ device, err: (err as Error).message }, 'direct connection refused or failed')
@@ -126,6 +132,7 @@ export class DirectLinks {
           }
           this.#unreachableUntil.delete(device)
           this.stats.opened++
+          this.#count(protocol).opened++
           return socketMeshStream(socket, device, protocol)
         } catch (err) {
           this.stats.dialFailures++

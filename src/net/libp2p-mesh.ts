@@ -351,7 +351,8 @@ export class Libp2pMesh implements Mesh {
   }
 
   directStats (): DirectStats {
-    return { ...(this.#direct?.stats ?? { opened: 0, accepted: 0, refused: 0, dialFailures: 0 }) }
+    const stats = this.#direct?.stats ?? { opened: 0, accepted: 0, refused: 0, dialFailures: 0, byProtocol: {} }
+    return { ...stats, byProtocol: Object.fromEntries(Object.entries(stats.byProtocol).map(([p, c]) => [p, { ...c }])) }
   }
 
   /** The open connection new streams should use: LAN, then direct, then relayed; newest first. */

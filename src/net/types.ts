@@ -79,6 +79,8 @@ export interface DirectStats {
   refused: number
   /** Dial attempts that failed (the caller used a muxed stream instead). */
   dialFailures: number
+  /** Opened and accepted, per protocol (service reach and folder sync both use them). */
+  byProtocol: Record<string, { opened: number, accepted: number }>
 }
 
 /** A bidirectional byte stream to one device for one protocol. */

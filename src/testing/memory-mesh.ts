@@ -137,7 +137,7 @@ export class MemoryMesh implements Mesh {
 
   /** No hole punching in memory. */
   directStats (): DirectStats {
-    return { opened: 0, accepted: 0, refused: 0, dialFailures: 0 }
+    return { opened: 0, accepted: 0, refused: 0, dialFailures: 0, byProtocol: {} }
   }
 
   punchStats (): PunchStats {

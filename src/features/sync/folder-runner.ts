@@ -22,6 +22,7 @@ import { createVersioner } from './versioning/index.js'
 import { emptyVector, updateVector } from './model/vector.js'
 import { compareVectors } from './model/vector.js'
 import { conflictName, resolveConflict } from './model/global.js'
+import { adoptableGlobal } from './model/adopt.js'
 import type { FolderConfig } from './config.js'
 import type { BepDeviceId, FileInfo, ShortId } from './types.js'
 import { RateMeter } from './rate.js'
@@ -201,8 +202,14 @@ export class FolderRunner {
     const versioned = (prev: FileInfo | undefined): Pick<FileInfo, 'version' | 'modifiedBy' | 'sequence'> =>
       ({ version: updateVector(prev?.version ?? emptyVector, selfShort, now), modifiedBy: selfShort, sequence: 0 })
     // A previous version is looked up only for names the scan found a record of.
+    // An entry that already is the global version (pulled and renamed into place, not yet
+    // recorded when the device stopped) takes that version rather than a concurrent one.
+    const remote = index.hasRemoteRecords(folder)
     const toLocal = (changed: readonly ScannedFile[], known?: ReadonlySet<string>): LocalFile[] => changed.map((scanned) => {
       const prev = known === undefined || known.has(scanned.name) ? index.getFile(folder, self, scanned.name)?.file : undefined
+      const global = remote ? index.globalEntry(folder, scanned.name)?.global : undefined
+      const adopted = global !== undefined && (prev === undefined || compareVectors(prev.version, global.file.version) !== 'equal') ? adoptableGlobal(scanned, global) : undefined
+      if (adopted !== undefined) return { ...scanned, version: adopted.version, modifiedBy: adopted.modifiedBy, sequence: 0 }
       return { ...scanned, ...versioned(prev), ...(receiveOnly ? { locallyChanged: true } : {}) }
     })
     const result = await scanFolder({

@@ -32,6 +32,7 @@ import type { SyncthingDevicesView } from './syncthing/views.js'
 import type { BepFolder } from './wire/clusterconfig.js'
 import type { BepDeviceId, FolderId, FolderType, VersioningConfig } from './types.js'
 import { BlockServer } from './serve/block-server.js'
+import { BufferPool } from './wire/buffer-pool.js'
 import { fileRecordView, folderView } from './views.js'
 import type { FileRecordView, FolderView, OfferView } from './views.js'
 
@@ -108,6 +109,8 @@ export class SyncService implements Startable {
   #index?: IndexStore
   /** Answers block requests of every link (files kept open across their blocks). */
   readonly #blocks: BlockServer
+  /** Buffers of received blocks, given back once the puller wrote them (see BufferPool). */
+  readonly #pool = new BufferPool()
   #off: Array<() => void> = []
 
   constructor (options: SyncServiceOptions) {
@@ -129,7 +132,8 @@ export class SyncService implements Startable {
       logger: options.logger.child({ part: 'syncthing' }),
       connected: (device) => this.#exchanges.get(device)?.link.open === true,
       attach: (connection) => { this.#attachSyncthing(connection) },
-      onRemoved: (device) => { this.#exchanges.get(device)?.link.close('device removed') }
+      onRemoved: (device) => { this.#exchanges.get(device)?.link.close('device removed') },
+      pool: this.#pool
     })
   }
 
@@ -210,6 +214,7 @@ export class SyncService implements Startable {
           if (runner !== undefined) runner.bytesFromPeers += data.length
           return data
         },
+        release: (data) => { this.#pool.release(data) },
         reportBadBlock: (device, req) => {
           const member = [...this.#exchanges.values()].find((e) => e.link.bepId === device)?.link.device
           this.#o.logger.warn({ folder: config.id, device: member ?? device, name: req.name, block: req.blockNo }, 'peer sent a block with the wrong hash; discarded')
@@ -251,6 +256,7 @@ export class SyncService implements Startable {
     this.#o.logger.info({ device, direct }, 'BEP link opened')
     const holder: { exchange?: Exchange } = {}
     const link = new BepLink({
+      pool: this.#pool,
       kind: 'mesh',
       device,
       bepId: bepIdOf(device),

@@ -342,6 +342,13 @@ export class IndexStore {
     }
   }
 
+  /** True when another device announced any record in this folder. */
+  hasRemoteRecords (folder: FolderId): boolean {
+    const f = this.keys.folder(folder, false)
+    if (f === undefined) return false
+    return this.stmt('SELECT 1 FROM files WHERE folder_idx = ? AND device_idx != ? LIMIT 1').get(f, this.localIdx) !== undefined
+  }
+
   /** Counts of the local device's valid records in a folder (bytes of existing files only). Kept, not computed. */
   localCounts (folder: FolderId): Counts {
     return this.counts(folder).local

@@ -12,6 +12,7 @@ import type { Logger } from '../../../core/log.js'
 import { BepDecoder, encodeFrame } from '../wire/framing.js'
 import type { BepMessage, BepMessageType, BepRequest } from '../wire/messages.js'
 import type { BepDeviceId } from '../types.js'
+import type { BufferPool } from '../wire/buffer-pool.js'
 
 /** The mesh protocol carrying BEP. */
 export const bepProtocol = '/weft/bep/1.0.0'
@@ -83,6 +84,8 @@ export interface BepLinkOptions {
   keepalive?: Keepalive
   /** The peer's name and software (from its Hello) and where it is, when known. */
   peer?: PeerInfo
+  /** Buffers for received blocks, given back by whoever consumes a Response's data. */
+  pool?: BufferPool
 }
 
 /** What a TLS link knows of its peer. */
@@ -115,6 +118,7 @@ export class BepLink {
   readonly openedAt = Date.now()
   readonly #out: BepTransport
   readonly #handler: LinkHandler
+  readonly #pool: BufferPool | undefined
   readonly #log: Logger
   readonly #pending = new Map<number, Pending>()
   #nextId = 1
@@ -134,6 +138,7 @@ export class BepLink {
     this.peer = options.peer
     this.#out = options.out
     this.#handler = options.handler
+    this.#pool = options.pool
     this.#log = options.log
     const keepalive = options.keepalive
     if (keepalive !== undefined) {
@@ -237,7 +242,7 @@ export class BepLink {
    * Reads the peer's transport until it ends; delivers messages and responses. `decoder` is one
    * already fed with what followed the Hello (TLS links); mesh streams start without a Hello.
    */
-  async receive (inbound: BepTransport, decoder = new BepDecoder({ expectHello: false, maxMessageBytes: maxBepMessageBytes })): Promise<void> {
+  async receive (inbound: BepTransport, decoder = new BepDecoder({ expectHello: false, maxMessageBytes: maxBepMessageBytes, pool: this.#pool })): Promise<void> {
     // A newer stream from the peer replaces an older one (the peer reconnected or raced).
     this.#inbound?.abort(new Error('replaced by a newer stream'))
     this.#inbound = inbound

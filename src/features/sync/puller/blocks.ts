@@ -172,13 +172,16 @@ async function placeBlock (ctx: AssembleContext, blockNo: number, oldOffsets: Ma
       }
     }
     checkAborted(signal)
-    const data = await fromLocalFiles(ctx, block, oldOffsets) ?? await fromDevices(ctx, block, blockNo, signal)
+    const local = await fromLocalFiles(ctx, block, oldOffsets)
+    const data = local ?? await fromDevices(ctx, block, blockNo, signal)
     checkAborted(signal)
     try {
       await writeAt(ctx.temp, data, block.offset)
     } catch (err) {
       throw pullFsError(err, 'writing', ctx.file.name)
     }
+    // The received buffer is on disk now: its source may hand it out again.
+    if (local === undefined) ctx.deps.source.release?.(data)
     ctx.onBytes(block.size)
   } finally {
     ctx.budget.release(block.size)

@@ -41,6 +41,8 @@ export interface BlockSource {
    * puller checks the hash). Rejects when the device is unreachable or answers with an error.
    */
   request: (req: BlockRequest, options: BlockRequestOptions) => Promise<Uint8Array>
+  /** Takes back the buffer of a block the puller has written (it is not used again). */
+  release?: (data: Uint8Array) => void
   /** Told when `device` answered `req` with data whose hash or size is wrong. */
   reportBadBlock: (device: BepDeviceId, req: BlockRequest) => void
 }

@@ -18,6 +18,7 @@ import { SocketChannel } from './channel.js'
 import { authenticatePeer, bepTlsOptions, exchangeHello, handshakeTimeoutMs, ourHello } from './handshake.js'
 import { parseBepAddress } from './devices.js'
 import type { BepAddress, SyncthingDeviceConfig } from './devices.js'
+import type { BufferPool } from '../wire/buffer-pool.js'
 
 /** Connections being set up at once, at most (more are dropped at accept). */
 const maxHandshakes = 32
@@ -52,6 +53,8 @@ export interface SyncthingConnectionsOptions {
   /** Takes over an authenticated connection (and closes it if it is not wanted). */
   onConnection: (connection: SyncthingConnection) => void
   logger: Logger
+  /** Buffers for received blocks (see BufferPool). */
+  pool?: BufferPool
 }
 
 /** A device that called us but is not configured (shown to the user, like Syncthing's pending devices). */
@@ -206,7 +209,7 @@ export class SyncthingConnections implements Startable {
       if (unknown) this.#notePending(socket, address)
       throw err
     }
-    const { hello, decoder } = await exchangeHello(channel, ourHello(this.#o.deviceName, this.#o.version), signal)
+    const { hello, decoder } = await exchangeHello(channel, ourHello(this.#o.deviceName, this.#o.version), signal, this.#o.pool)
     if (this.#stopped) throw new WeftError('ABORTED', 'stopping')
     this.#o.logger.info({ device, address, direction, client: `${hello.clientName} ${hello.clientVersion}`, name: hello.deviceName }, 'Syncthing device connected')
     this.#o.onConnection({ device, hello, channel, decoder, address, direction })

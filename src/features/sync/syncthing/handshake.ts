@@ -12,6 +12,7 @@ import { BepDecoder, encodeHello } from '../wire/framing.js'
 import type { BepHello } from '../wire/messages.js'
 import { maxBepMessageBytes } from '../link/bep-link.js'
 import type { SocketChannel } from './channel.js'
+import type { BufferPool } from '../wire/buffer-pool.js'
 
 /** The ALPN protocol of BEP v1. */
 export const bepAlpn = 'bep/1.0'
@@ -58,8 +59,8 @@ export function authenticatePeer (socket: TLSSocket, check: { expected?: DeviceI
  * followed the Hello and continues with the BEP messages. Bounded: a Hello is at most 32767
  * bytes and the exchange ends at `signal`.
  */
-export async function exchangeHello (channel: SocketChannel, ours: BepHello, signal: AbortSignal): Promise<{ hello: BepHello, decoder: BepDecoder }> {
-  const decoder = new BepDecoder({ expectHello: true, maxMessageBytes: maxBepMessageBytes })
+export async function exchangeHello (channel: SocketChannel, ours: BepHello, signal: AbortSignal, pool?: BufferPool): Promise<{ hello: BepHello, decoder: BepDecoder }> {
+  const decoder = new BepDecoder({ expectHello: true, maxMessageBytes: maxBepMessageBytes, pool })
   const sent = channel.write(encodeHello(ours))
   for (;;) {
     let frame

@@ -16,6 +16,7 @@ import { SyncthingConnections } from './connections.js'
 import type { PendingDevice, SyncthingConnection } from './connections.js'
 import { SyncthingDeviceStore, parseBepAddress } from './devices.js'
 import type { BepAddress, SyncthingDeviceConfig } from './devices.js'
+import type { BufferPool } from '../wire/buffer-pool.js'
 
 /** Options of {@link SyncthingPeers}. */
 export interface SyncthingPeersOptions {
@@ -31,6 +32,8 @@ export interface SyncthingPeersOptions {
   attach: (connection: SyncthingConnection) => void
   /** A device was removed: its link must close. */
   onRemoved: (device: DeviceId) => void
+  /** Buffers for received blocks (see BufferPool). */
+  pool?: BufferPool
 }
 
 /** What `weft syncthing add` asks for. */
@@ -86,7 +89,8 @@ export class SyncthingPeers implements Startable {
       devices: () => this.#devices,
       connected: this.#o.connected,
       onConnection: this.#o.attach,
-      logger: this.#o.logger
+      logger: this.#o.logger,
+      pool: this.#o.pool
     })
     await connections.start()
     this.#connections = connections

@@ -4,9 +4,13 @@
  * a single read is not copied at all.
  */
 import { WeftError } from '../../../core/errors.js'
+import type { BufferPool } from './buffer-pool.js'
 
 /** FIFO of received chunks; hands out exact-length slices (copying only across chunk boundaries). */
 export class ByteQueue {
+  /** @param pool - where buffers for frames spanning several chunks come from (default: fresh ones) */
+  constructor (private readonly pool?: BufferPool) {}
+
   private chunks: Uint8Array[] = []
   /** Index of the first live chunk (consumed ones are dropped in batches, not shifted one by one). */
   private head = 0
@@ -30,7 +34,7 @@ export class ByteQueue {
       return out
     }
     // Not zero-filled: every byte is written below (a 128 KiB block would otherwise be cleared first).
-    const out = Buffer.allocUnsafe(n)
+    const out = this.pool?.take(n) ?? Buffer.allocUnsafe(n)
     let o = 0
     while (o < n) {
       const c = this.chunks[this.head]

@@ -10,6 +10,7 @@ import { WeftError } from '../../../core/errors.js'
 import type { BepCompression } from './clusterconfig.js'
 import { BepWireError } from './errors.js'
 import { ByteQueue } from './bytequeue.js'
+import type { BufferPool } from './buffer-pool.js'
 import { lz4CompressBlock, lz4DecompressBlock } from './lz4.js'
 import {
   decodeHelloBody, decodeMessage, encodeHelloBody, encodeMessage, messageTypeCodes, messageTypeOf, type BepHello,
@@ -98,6 +99,8 @@ export interface DecoderOptions {
   expectHello?: boolean
   /** Largest message body, compressed or uncompressed (default 500,000,000). */
   maxMessageBytes?: number
+  /** Buffers for bodies that arrive over several reads (a Response's block); see BufferPool. */
+  pool?: BufferPool
 }
 
 /** What the decoder yields. */
@@ -126,12 +129,13 @@ type Step =
  * cannot be resynchronised, so close the connection.
  */
 export class BepDecoder {
-  private readonly queue = new ByteQueue()
+  private readonly queue: ByteQueue
   private readonly limit: number
   private step: Step
   private failure: BepWireError | undefined
 
   constructor (options: DecoderOptions = {}) {
+    this.queue = new ByteQueue(options.pool)
     this.limit = options.maxMessageBytes ?? defaultMaxMessageBytes
     if (!Number.isSafeInteger(this.limit) || this.limit < 0) throw new WeftError('INVALID_ARGUMENT', `invalid maxMessageBytes ${this.limit}`)
     this.step = options.expectHello ?? true ? { s: 'magic' } : { s: 'headerLen' }
