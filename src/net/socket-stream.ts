@@ -32,7 +32,9 @@ export function socketMeshStream (socket: Socket, remote: DeviceId, protocol: st
         socket.cork()
         setImmediate(flush)
       }
-      socket.write(data)
+      const onWritten = options?.onWritten
+      if (onWritten === undefined) socket.write(data)
+      else socket.write(data, () => { onWritten() })
       if (socket.writableLength < maxCorkedBytes) return
       flush()
       if (!socket.writableNeedDrain) return

@@ -83,12 +83,21 @@ export interface DirectStats {
   byProtocol: Record<string, { opened: number, accepted: number }>
 }
 
+/** Options of {@link MeshStream.write}. */
+export interface WriteOptions extends AbortOptions {
+  /**
+   * Called once the stream no longer holds `data` (it reached the kernel, or the stream
+   * failed), so its buffer can be reused. Streams that cannot tell never call it.
+   */
+  onWritten?: () => void
+}
+
 /** A bidirectional byte stream to one device for one protocol. */
 export interface MeshStream extends AsyncIterable<Uint8Array> {
   readonly remote: DeviceId
   readonly protocol: string
   /** Writes bytes; resolves once the stream can take more (honours backpressure). */
-  write: (data: Uint8Array, options?: AbortOptions) => Promise<void>
+  write: (data: Uint8Array, options?: WriteOptions) => Promise<void>
   /** Half-closes: no more writes, the remote sees the end of its reads. */
   closeWrite: (options?: AbortOptions) => Promise<void>
   /** Closes both directions abruptly. */

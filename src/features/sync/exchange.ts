@@ -222,7 +222,7 @@ export class Exchange {
     const served = await this.#ctx.blocks.serve(req, runner.config.path)
     if (served.changed === true) runner.requestScan([req.name])
     try {
-      await this.link.sendFrame(served.frame, 'response')
+      await this.link.sendFrame(served.frame, 'response', served.release)
     } catch {
       // The link closed under us: the peer re-requests on the next link; nothing to report.
     }

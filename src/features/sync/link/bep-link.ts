@@ -28,8 +28,11 @@ export const maxBepMessageBytes = 64 * 1024 * 1024
 
 /** What a link writes to and reads from (a mesh stream or a TLS socket channel). */
 export interface BepTransport extends AsyncIterable<Uint8Array> {
-  /** Writes bytes; resolves once the transport can take more. */
-  write: (data: Uint8Array) => Promise<void>
+  /**
+   * Writes bytes; resolves once the transport can take more. `onWritten`, when the transport
+   * supports it, is called once it no longer holds `data` (its buffer may then be reused).
+   */
+  write: (data: Uint8Array, options?: { onWritten?: () => void }) => Promise<void>
   /** Closes both directions abruptly. */
   abort: (err: Error) => void
   /** Writes `last`, then closes gracefully (a TLS socket: Syncthing should read our Close). */
@@ -196,13 +199,16 @@ export class BepLink {
     }
   }
 
-  /** Sends a frame encoded already (a Response built in place around its block). */
-  async sendFrame (frame: Uint8Array, type: BepMessageType): Promise<void> {
+  /**
+   * Sends a frame encoded already (a Response built in place around its block); `onWritten` is
+   * called once the transport no longer holds it, if the transport can tell.
+   */
+  async sendFrame (frame: Uint8Array, type: BepMessageType, onWritten?: () => void): Promise<void> {
     if (this.#closed) throw new WeftError('PEER_UNREACHABLE', `link to ${this.device} is closed`)
     this.stats.messagesOut[type] = (this.stats.messagesOut[type] ?? 0) + 1
     this.#lastSent = Date.now()
     try {
-      await this.#out.write(frame)
+      await this.#out.write(frame, onWritten === undefined ? undefined : { onWritten })
     } catch (err) {
       this.close()
       throw err

@@ -72,10 +72,12 @@ export class SocketChannel implements BepTransport {
     }
   }
 
-  async write (data: Uint8Array): Promise<void> {
+  /** Writes `data`; `onWritten` is called once the socket no longer holds it. */
+  async write (data: Uint8Array, options?: { onWritten?: () => void }): Promise<void> {
     const socket = this.socket
     if (socket.destroyed || socket.writableEnded) throw new WeftError('PEER_UNREACHABLE', 'connection closed')
-    if (socket.write(data)) return
+    const onWritten = options?.onWritten
+    if (onWritten === undefined ? socket.write(data) : socket.write(data, () => { onWritten() })) return
     await new Promise<void>((resolve, reject) => {
       const done = (err?: Error): void => {
         socket.off('drain', onDrain)

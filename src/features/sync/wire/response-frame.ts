@@ -33,7 +33,10 @@ function writeVarint (buf: Uint8Array, at: number, n: number): number {
   return at
 }
 
-/** A Response frame with room for the data: write the block at `dataOffset`, `dataLength` bytes. */
+/**
+ * A Response frame with room for the data: write the block at `dataOffset`, `dataLength`
+ * bytes. `alloc` gives the frame's buffer (a pool's, so that frames are reused).
+ */
 export interface ResponseFrame {
   frame: Buffer
   dataOffset: number
@@ -45,13 +48,13 @@ export interface ResponseFrame {
  * in by the caller) and answering `code`. IDs must be non-negative (a negative int32 takes ten
  * bytes on the wire; callers answer those with the generic encoder).
  */
-export function responseFrame (id: number, dataLength: number, code: BepResponseCode = 'noError'): ResponseFrame {
+export function responseFrame (id: number, dataLength: number, code: BepResponseCode = 'noError', alloc: (size: number) => Buffer = (size) => Buffer.allocUnsafe(size)): ResponseFrame {
   if (!Number.isInteger(id) || id < 0 || id > 0x7fffffff) throw new RangeError(`response id ${id} is not a non-negative int32`)
   const codeNo = codes[code]
   const body = (id === 0 ? 0 : 1 + varintLength(id)) +
     (dataLength === 0 ? 0 : 1 + varintLength(dataLength) + dataLength) +
     (codeNo === 0 ? 0 : 1 + varintLength(codeNo))
-  const frame = Buffer.allocUnsafe(2 + header.length + 4 + body)
+  const frame = alloc(2 + header.length + 4 + body)
   frame.writeUInt16BE(header.length, 0)
   frame.set(header, 2)
   let at = 2 + header.length
