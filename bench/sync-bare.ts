@@ -10,13 +10,13 @@
  */
 import { fork } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
-import { mkdir, rm } from 'node:fs/promises'
+import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { bareIdentity } from './sync-bare-cert.js'
 import type { BareInit, BareReport } from './sync-bare-child.js'
 import type { DataSet } from './sync-data.js'
-import { moveBack, moveEntries, verify } from './sync-data.js'
+import { moveEntries, putBack, verify } from './sync-data.js'
 import { cpuSeconds, peakRssMb, rssMb } from './sync-proc.js'
 import type { SyncRun } from './sync-proc.js'
 import type { RunOptions } from './sync-weft.js'
@@ -91,10 +91,9 @@ export async function runBare (set: DataSet, options: RunOptions): Promise<SyncR
   let moved = false
   const undo = async (): Promise<void> => {
     await Promise.allSettled(children.map(async (c) => { await c.stop() }))
-    if (moved) await moveBack(set, sendDir)
+    const wasMoved = moved
     moved = false
-    await rm(sendDir, { recursive: true, force: true })
-    await rm(recvDir, { recursive: true, force: true })
+    await putBack(set, sendDir, wasMoved, [sendDir, recvDir])
   }
   onCleanup(undo)
   try {

@@ -5,7 +5,7 @@
  * file, SHA-256 of all or a sample) checks what a receiver ends up with.
  */
 import { createHash, randomFillSync } from 'node:crypto'
-import { mkdir, open, readFile, readdir, rename, stat } from 'node:fs/promises'
+import { mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 
 /** One data set, as generated. */
@@ -83,6 +83,15 @@ export async function moveEntries (from: string, to: string): Promise<void> {
 export async function moveBack (set: DataSet, folder: string): Promise<void> {
   const tops = new Set([...set.manifest.keys()].map((n) => n.split('/')[0]!))
   for (const name of tops) await rename(join(folder, name), join(set.staging, name))
+}
+
+/**
+ * The end of a run: the set goes back to staging from `sendDir` (when it was moved there)
+ * and the run's folders are removed.
+ */
+export async function putBack (set: DataSet, sendDir: string, moved: boolean, folders: readonly string[]): Promise<void> {
+  if (moved) await moveBack(set, sendDir)
+  for (const folder of folders) await rm(folder, { recursive: true, force: true })
 }
 
 /** Names a sync tool keeps for itself in a folder (not data). */

@@ -6,13 +6,13 @@
  * weft-weft and Syncthing-Syncthing runs. Both processes run on the host's loopback (weft's
  * API is TCP on 127.0.0.1, which the bench must reach), Syncthing with its offline options.
  */
-import { mkdir, rm } from 'node:fs/promises'
+import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { SyncthingInstance, startTestnet, waitFor } from '../src/testing/index.js'
 import type { TestDaemon } from '../src/testing/index.js'
 import type { FolderView } from '../src/features/sync/views.js'
 import type { DataSet } from './sync-data.js'
-import { moveBack, moveEntries, verify } from './sync-data.js'
+import { moveEntries, putBack, verify } from './sync-data.js'
 import { cpuSeconds, peakRssMb, pollDelay, rssMb, sleep } from './sync-proc.js'
 import type { SyncRun } from './sync-proc.js'
 import { apiOf } from './sync-weft.js'
@@ -35,10 +35,9 @@ export async function runInterop (set: DataSet, direction: InteropDirection, opt
   const undo = async (): Promise<void> => {
     await (await stStarting.catch(() => undefined))?.stop()
     await (await starting.catch(() => undefined))?.stop()
-    if (moved) await moveBack(set, sendDir)
+    const wasMoved = moved
     moved = false
-    await rm(weftDir, { recursive: true, force: true })
-    await rm(stDir, { recursive: true, force: true })
+    await putBack(set, sendDir, wasMoved, [weftDir, stDir])
   }
   onCleanup(undo)
   try {

@@ -5,11 +5,11 @@
  * sender's folder, a scan is requested, and the receiver's folder status is polled until it
  * holds the whole set; then its files are checked, exactly as for weft.
  */
-import { mkdir, rm } from 'node:fs/promises'
+import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { SyncthingInstance, pairSyncthing, waitFor } from '../src/testing/index.js'
 import type { DataSet } from './sync-data.js'
-import { moveBack, moveEntries, verify } from './sync-data.js'
+import { moveEntries, putBack, verify } from './sync-data.js'
 import { cpuSeconds, peakRssMb, pollDelay, rssMb, sleep } from './sync-proc.js'
 import type { SyncRun } from './sync-proc.js'
 import type { RunOptions } from './sync-weft.js'
@@ -26,10 +26,9 @@ export async function runSyncthing (set: DataSet, options: RunOptions & { wrap: 
   const undo = async (): Promise<void> => {
     await starting.catch(() => {})
     await Promise.allSettled(instances.map(async (i) => { await i.stop() }))
-    if (moved) await moveBack(set, sendDir)
+    const wasMoved = moved
     moved = false
-    await rm(sendDir, { recursive: true, force: true })
-    await rm(recvDir, { recursive: true, force: true })
+    await putBack(set, sendDir, wasMoved, [sendDir, recvDir])
   }
   onCleanup(undo)
   try {

@@ -6,13 +6,13 @@
  * Then, untimed: a rescan of the unchanged folder on the sender, and the latency of the
  * receiver's folder status (median of 10 calls).
  */
-import { mkdir, rm } from 'node:fs/promises'
+import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { startTestnet, formNetwork, waitForOnline, waitFor } from '../src/testing/index.js'
 import type { TestDaemon } from '../src/testing/index.js'
 import type { FolderView } from '../src/features/sync/views.js'
 import type { DataSet } from './sync-data.js'
-import { moveBack, moveEntries, verify } from './sync-data.js'
+import { moveEntries, putBack, verify } from './sync-data.js'
 import { cpuSeconds, peakRssMb, pollDelay, rssMb, sleep } from './sync-proc.js'
 import type { SyncRun } from './sync-proc.js'
 import { cleanupNow, onCleanup } from './sync-cleanup.js'
@@ -88,10 +88,9 @@ export async function runWeft (set: DataSet, options: RunOptions): Promise<SyncR
   let moved = false
   const undo = async (): Promise<void> => {
     await (await starting.catch(() => undefined))?.stop()
-    if (moved) await moveBack(set, sendDir)
+    const wasMoved = moved
     moved = false
-    await rm(sendDir, { recursive: true, force: true })
-    await rm(recvDir, { recursive: true, force: true })
+    await putBack(set, sendDir, wasMoved, [sendDir, recvDir])
   }
   onCleanup(undo)
   try {
