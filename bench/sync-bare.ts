@@ -17,7 +17,7 @@ import { bareIdentity } from './sync-bare-cert.js'
 import type { BareInit, BareReport } from './sync-bare-child.js'
 import type { DataSet } from './sync-data.js'
 import { moveEntries, putBack, verify } from './sync-data.js'
-import { cpuSeconds, peakRssMb, rssMb } from './sync-proc.js'
+import { cpuSeconds, peakRssMb, startClock } from './sync-proc.js'
 import type { SyncRun } from './sync-proc.js'
 import type { RunOptions } from './sync-weft.js'
 import { cleanupNow, onCleanup } from './sync-cleanup.js'
@@ -112,13 +112,7 @@ export async function runBare (set: DataSet, options: RunOptions): Promise<SyncR
     await recv.wait('connected', 30_000)
     bareCipher = connected.report.cipher
     const [sendPid, recvPid] = [send.proc.pid!, recv.proc.pid!]
-    const idle: [number, number] = [rssMb(sendPid), rssMb(recvPid)]
-
-    await moveEntries(set.staging, sendDir)
-    moved = true
-    const cpu0 = [cpuSeconds(sendPid), cpuSeconds(recvPid)]
-    const startedWall = Date.now()
-    const started = performance.now()
+    const { idle, cpu0, startedWall, started } = await startClock([sendPid, recvPid], async () => { await moveEntries(set.staging, sendDir); moved = true })
     send.proc.send({ type: 'start' })
     const timeoutMs = options.timeoutS * 1000
     const sendFailed = send.failure(timeoutMs)
@@ -126,7 +120,7 @@ export async function runBare (set: DataSet, options: RunOptions): Promise<SyncR
     const done = await Promise.race([recv.wait('done', timeoutMs), sendFailed])
     const seconds = (done.at - started) / 1000
     const rss: [number, number] = [peakRssMb(sendPid), peakRssMb(recvPid)]
-    const cpu: [number, number] = [cpuSeconds(sendPid) - cpu0[0]!, cpuSeconds(recvPid) - cpu0[1]!]
+    const cpu: [number, number] = [cpuSeconds(sendPid) - cpu0[0], cpuSeconds(recvPid) - cpu0[1]]
     if (done.report.files !== set.files) throw new Error(`bare: ${done.report.files} files received, ${set.files} expected`)
     const scanned = await send.wait('scanned', 10_000)
     const checked = await verify(set, recvDir)

@@ -13,7 +13,7 @@ import type { TestDaemon } from '../src/testing/index.js'
 import type { FolderView } from '../src/features/sync/views.js'
 import type { DataSet } from './sync-data.js'
 import { moveEntries, putBack, verify } from './sync-data.js'
-import { cpuSeconds, peakRssMb, pollDelay, rssMb, sleep } from './sync-proc.js'
+import { cpuSeconds, peakRssMb, pollDelay, sleep, startClock } from './sync-proc.js'
 import type { SyncRun } from './sync-proc.js'
 import { apiOf } from './sync-weft.js'
 import type { RunOptions } from './sync-weft.js'
@@ -62,12 +62,7 @@ export async function runInterop (set: DataSet, direction: InteropDirection, opt
     const weftPid = (await api<{ pid: number }>('GET', '/status')).pid
     const [sendPid, recvPid] = direction === 'weft-to-syncthing' ? [weftPid, st.pid] : [st.pid, weftPid]
 
-    const idle: [number, number] = [rssMb(sendPid), rssMb(recvPid)]
-    await moveEntries(set.staging, sendDir)
-    moved = true
-    const cpu0 = [cpuSeconds(sendPid), cpuSeconds(recvPid)]
-    const startedWall = Date.now()
-    const started = performance.now()
+    const { idle, cpu0, startedWall, started } = await startClock([sendPid, recvPid], async () => { await moveEntries(set.staging, sendDir); moved = true })
     if (direction === 'weft-to-syncthing') await api('POST', '/folders/bench/rescan')
     else await st.scan('bench')
     let scanSeconds = NaN
@@ -94,7 +89,7 @@ export async function runInterop (set: DataSet, direction: InteropDirection, opt
     }
     const seconds = (performance.now() - started) / 1000
     const rss: [number, number] = [peakRssMb(sendPid), peakRssMb(recvPid)]
-    const cpu: [number, number] = [cpuSeconds(sendPid) - cpu0[0]!, cpuSeconds(recvPid) - cpu0[1]!]
+    const cpu: [number, number] = [cpuSeconds(sendPid) - cpu0[0], cpuSeconds(recvPid) - cpu0[1]]
     const checked = await verify(set, recvDir)
     if (checked.problems.length > 0) throw new Error(`${direction}: receiver's data differs: ${checked.problems.join('; ')}`)
     return {

@@ -16,6 +16,23 @@ export function peakRssMb (pid: number): number {
   }
 }
 
+/** The readings taken as a run's clock starts. */
+export interface ClockStart {
+  /** RSS of sender and receiver right before the set moved in. */
+  idle: [number, number]
+  /** CPU seconds of sender and receiver at the start. */
+  cpu0: [number, number]
+  startedWall: number
+  started: number
+}
+
+/** Reads both processes' idle RSS, runs `move` (the set into the sender's folder), then starts the clock. */
+export async function startClock (pids: readonly [number, number], move: () => Promise<void>): Promise<ClockStart> {
+  const idle: [number, number] = [rssMb(pids[0]), rssMb(pids[1])]
+  await move()
+  return { idle, cpu0: [cpuSeconds(pids[0]), cpuSeconds(pids[1])], startedWall: Date.now(), started: performance.now() }
+}
+
 /** Current RSS (VmRSS) of `pid` in MB, or NaN if gone. */
 export function rssMb (pid: number): number {
   try {

@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { SyncthingInstance, pairSyncthing, waitFor } from '../src/testing/index.js'
 import type { DataSet } from './sync-data.js'
 import { moveEntries, putBack, verify } from './sync-data.js'
-import { cpuSeconds, peakRssMb, pollDelay, rssMb, sleep } from './sync-proc.js'
+import { cpuSeconds, peakRssMb, pollDelay, sleep, startClock } from './sync-proc.js'
 import type { SyncRun } from './sync-proc.js'
 import type { RunOptions } from './sync-weft.js'
 import { cleanupNow, onCleanup } from './sync-cleanup.js'
@@ -48,12 +48,7 @@ export async function runSyncthing (set: DataSet, options: RunOptions & { wrap: 
       return s.state === 'idle' && r.state === 'idle'
     }, 60_000, 200)
 
-    const idle: [number, number] = [rssMb(a.pid), rssMb(b.pid)]
-    await moveEntries(set.staging, sendDir)
-    moved = true
-    const cpu0 = [cpuSeconds(a.pid), cpuSeconds(b.pid)]
-    const startedWall = Date.now()
-    const started = performance.now()
+    const { idle, cpu0, startedWall, started } = await startClock([a.pid, b.pid], async () => { await moveEntries(set.staging, sendDir); moved = true })
     await a.scan('bench')
     let scanSeconds = NaN
     const deadline = started + options.timeoutS * 1000
@@ -73,7 +68,7 @@ export async function runSyncthing (set: DataSet, options: RunOptions & { wrap: 
     }
     const seconds = (performance.now() - started) / 1000
     const rss: [number, number] = [peakRssMb(a.pid), peakRssMb(b.pid)]
-    const cpu: [number, number] = [cpuSeconds(a.pid) - cpu0[0]!, cpuSeconds(b.pid) - cpu0[1]!]
+    const cpu: [number, number] = [cpuSeconds(a.pid) - cpu0[0], cpuSeconds(b.pid) - cpu0[1]]
     const checked = await verify(set, recvDir)
     if (checked.problems.length > 0) throw new Error(`Syncthing: receiver's data differs: ${checked.problems.join('; ')}`)
     const run: SyncRun = {

@@ -13,7 +13,7 @@ import type { TestDaemon } from '../src/testing/index.js'
 import type { FolderView } from '../src/features/sync/views.js'
 import type { DataSet } from './sync-data.js'
 import { moveEntries, putBack, verify } from './sync-data.js'
-import { cpuSeconds, peakRssMb, pollDelay, rssMb, sleep } from './sync-proc.js'
+import { cpuSeconds, peakRssMb, pollDelay, sleep, startClock } from './sync-proc.js'
 import type { SyncRun } from './sync-proc.js'
 import { cleanupNow, onCleanup } from './sync-cleanup.js'
 
@@ -109,12 +109,7 @@ export async function runWeft (set: DataSet, options: RunOptions): Promise<SyncR
     const pids = await Promise.all([sender<{ pid: number }>('GET', '/status'), receiver<{ pid: number }>('GET', '/status')])
     const [sendPid, recvPid] = pids.map((s) => s.pid) as [number, number]
 
-    const idle: [number, number] = [rssMb(sendPid), rssMb(recvPid)]
-    await moveEntries(set.staging, sendDir)
-    moved = true
-    const cpu0 = [cpuSeconds(sendPid), cpuSeconds(recvPid)]
-    const startedWall = Date.now()
-    const started = performance.now()
+    const { idle, cpu0, startedWall, started } = await startClock([sendPid, recvPid], async () => { await moveEntries(set.staging, sendDir); moved = true })
     await sender('POST', '/folders/bench/rescan')
     let scanSeconds = NaN
     const deadline = started + options.timeoutS * 1000
@@ -134,7 +129,7 @@ export async function runWeft (set: DataSet, options: RunOptions): Promise<SyncR
     }
     const seconds = (performance.now() - started) / 1000
     const rss: [number, number] = [peakRssMb(sendPid), peakRssMb(recvPid)]
-    const cpu: [number, number] = [cpuSeconds(sendPid) - cpu0[0]!, cpuSeconds(recvPid) - cpu0[1]!]
+    const cpu: [number, number] = [cpuSeconds(sendPid) - cpu0[0], cpuSeconds(recvPid) - cpu0[1]]
     const checked = await verify(set, recvDir)
     if (checked.problems.length > 0) throw new Error(`weft: receiver's data differs: ${checked.problems.join('; ')}`)
     const run: SyncRun = {
