@@ -16,6 +16,7 @@ import { FolderWatcher } from './scanner/watcher.js'
 import { loadIgnores } from './ignore/load.js'
 import type { Ignores } from './ignore/ignores.js'
 import { Puller } from './puller/puller.js'
+import { removeStaleTemporaries } from './puller/temporaries.js'
 import type { NeededFile } from './puller/puller.js'
 import type { BlockSource, LocalBlock } from './puller/types.js'
 import { createVersioner } from './versioning/index.js'
@@ -81,6 +82,12 @@ export class FolderRunner {
   /** A pull pass to run: over every name, or over the names whose records changed. */
   #pullWanted: Set<string> | 'all' | undefined
   #running?: Promise<void>
+  /**
+   * Set by start(), cleared by stop(). Nothing runs before start: a pull asked for by a member's
+   * index before the first scan would act on what the index recorded, not on what is on disk
+   * (files renamed into place just before a crash, not yet recorded), as Syncthing never does.
+   */
+  #started = false
   #abort = new AbortController()
   #ignores: Ignores | undefined
 
@@ -90,11 +97,13 @@ export class FolderRunner {
   }
 
   async start (): Promise<void> {
+    if (this.#started) return
     if (this.config.paused) {
       this.state = 'paused'
       return
     }
     this.#abort = new AbortController()
+    this.#started = true
     this.requestScan()
     this.#timer = setInterval(() => { this.requestScan() }, this.config.rescanIntervalS * 1000).unref()
     if (this.config.watch) {
@@ -114,6 +123,7 @@ export class FolderRunner {
   }
 
   async stop (): Promise<void> {
+    this.#started = false
     this.#abort.abort()
     clearInterval(this.#timer)
     clearTimeout(this.#retry)
@@ -155,7 +165,7 @@ export class FolderRunner {
   }
 
   #kick (): void {
-    if (this.#running !== undefined || this.state === 'paused' || this.#abort.signal.aborted) return
+    if (!this.#started || this.#running !== undefined || this.state === 'paused' || this.#abort.signal.aborted) return
     this.#running = this.#loop().finally(() => { this.#running = undefined })
   }
 
@@ -246,6 +256,10 @@ export class FolderRunner {
       index.updateLocal(folder, records)
       this.#deps.onLocalChange()
     }
+    const removed = await removeStaleTemporaries(this.config.path, result.temporaries, {
+      stillNeeded: (name) => [...index.neededNamed(folder, this.config.type, [name])].some((e) => e.need.kind === 'pull')
+    })
+    if (removed.length > 0) this.#deps.log.info({ folder, count: removed.length }, 'removed temporary files no pull will resume')
     this.#pullWanted = 'all'
   }
 

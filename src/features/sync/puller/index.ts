@@ -9,6 +9,7 @@ export { DiskFullError, isDiskFull } from './disk.js'
 export { nameProblem, validateName, resolveInFolder, tempBaseName, isTempName } from './names.js'
 export { verifyBlock, validateBlocks, maxBlockSize } from './blocks.js'
 export { defaultBytesInFlight } from './file.js'
+export { removeStaleTemporaries, staleTemporaries, temporaryTarget, keepTemporariesMs } from './temporaries.js'
 export type {
   BlockRequest, BlockRequestOptions, BlockSource, LocalBlock, LocalBlockFinder, PullCommit, PullDeps,
   PullFileOptions, PullOutcome, PullProgress, WriteAtFn

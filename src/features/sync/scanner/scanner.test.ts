@@ -145,7 +145,7 @@ describe('scanFolder', () => {
       assert.equal(link.symlinkTarget, outside)
       assert.deepEqual(link.blocks, [])
       assert.equal(index.hashed.length, 0)
-      assert.deepEqual(await index.scan(root, { paths: ['link/secret'] }), { changed: [], deleted: [], ignored: [], errors: [] })
+      assert.deepEqual(await index.scan(root, { paths: ['link/secret'] }), { changed: [], deleted: [], ignored: [], errors: [], temporaries: [] })
     } finally {
       await rm(outside, { recursive: true, force: true })
     }
@@ -178,8 +178,12 @@ describe('scanFolder', () => {
     await writeFile(join(root, 'build/out.o'), 'o')
     await writeFile(join(root, 'src.c'), 'c')
     await writeFile(join(root, 'notes.log'), 'l')
+    await mkdir(join(root, 'sub'))
+    await writeFile(join(root, 'sub/.syncthing.b.tmp'), 't')
     const ignores = await compileIgnores('build')
-    assert.deepEqual(names(await index.scan(root, { ignores })), ['notes.log', 'src.c'])
+    const first = await index.scan(root, { ignores })
+    assert.deepEqual(names(first), ['notes.log', 'src.c', 'sub'])
+    assert.deepEqual(first.temporaries, ['.syncthing.a.tmp', 'sub/.syncthing.b.tmp'], 'temporary files are reported for cleanup')
     const result = await index.scan(root, { ignores: await compileIgnores('build\n*.log') })
     assert.deepEqual(result.ignored, ['notes.log'], 'a known file now ignored is reported, not deleted')
     assert.deepEqual(result.deleted, [])

@@ -47,7 +47,12 @@ export interface ScanResult {
   /** Previously known, not deleted, and now matched by the ignore patterns. */
   ignored: string[]
   errors: ScanError[]
+  /** Pulls' temporary files met on the way (the first {@link maxTemporariesReported}). */
+  temporaries: string[]
 }
+
+/** Temporary files a scan reports at most (the rest are found by the scans after it). */
+export const maxTemporariesReported = 10_000
 
 /** Options of {@link scanFolder}. */
 export interface ScanOptions extends AbortOptions {
@@ -226,7 +231,7 @@ async function absent (root: string, name: string, dirs: Map<string, boolean>): 
 
 /** One scan's working state. */
 class Scan {
-  readonly result: ScanResult = { changed: [], deleted: [], ignored: [], errors: [] }
+  readonly result: ScanResult = { changed: [], deleted: [], ignored: [], errors: [], temporaries: [] }
   /** Previous records (not deleted) that the walk did not find. */
   readonly missing: PreviousMeta[] = []
   readonly unsure = new Set<string>()
@@ -291,7 +296,12 @@ class Scan {
     const topRecord = top === '' ? undefined : this.opts.previous(top)
     const cursor = new PreviousCursor(this.opts.previousPages, top, topRecord, this.opts.previousPageSize)
     let last: string | undefined
-    for await (const batch of walkFolderBatches(this.opts.root, { ignores: this.ignores, paths: [top], signal: this.opts.signal })) {
+    for await (const batch of walkFolderBatches(this.opts.root, {
+      ignores: this.ignores,
+      paths: [top],
+      signal: this.opts.signal,
+      onTemporary: (name) => { if (this.result.temporaries.length < maxTemporariesReported) this.result.temporaries.push(name) }
+    })) {
       for (const item of batch) {
         if (item.kind === 'error') {
           this.error(item.name, item.error)

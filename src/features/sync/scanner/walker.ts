@@ -45,6 +45,17 @@ export interface WalkOptions extends AbortOptions {
   ignores?: Ignores
   /** Walk only these folder-relative paths (each a file or a directory, walked recursively). */
   paths?: readonly string[]
+  /**
+   * Called with the name of each pull's temporary file (`.syncthing.NAME.tmp`) met on the way:
+   * never yielded as entries, they are the folder runner's to clean up.
+   */
+  onTemporary?: (name: string) => void
+}
+
+/** What a walk decides by: the ignore patterns, and where temporary files are reported. */
+interface WalkRules {
+  ignores: Ignores
+  onTemporary?: (name: string) => void
 }
 
 interface PendingDir {
@@ -161,7 +172,8 @@ const turnBudgetMs = 3
 const syncListingBytes = 65536n
 
 /** Reads and sorts one directory's listing (`base`: the normalized root ending in a separator). */
-async function listDir (base: string, dir: PendingDir, ignores: Ignores, dirSize?: bigint): Promise<Slot[]> {
+async function listDir (base: string, dir: PendingDir, rules: WalkRules, dirSize?: bigint): Promise<Slot[]> {
+  const { ignores } = rules
   const path = base + dir.diskRel
   let dirents: Dirent[]
   try {
@@ -177,7 +189,10 @@ async function listDir (base: string, dir: PendingDir, ignores: Ignores, dirSize
   for (const dirent of dirents) {
     const nfc = dirent.name.normalize('NFC')
     const name = dir.name === '' ? nfc : `${dir.name}/${nfc}`
-    if (isSkippedName(name)) continue
+    if (isSkippedName(name)) {
+      if (rules.onTemporary !== undefined && isTemporary(name) && !isInternal(name) && dirent.isFile()) rules.onTemporary(name)
+      continue
+    }
     const diskRel = dir.diskRel === '' ? dirent.name : `${dir.diskRel}/${dirent.name}`
     if (seen.has(nfc)) {
       slots.push({ key: name, name, diskRel, ignored: true, error: new WeftError('ALREADY_EXISTS', `${name}: another entry of ${path} has the same name after Unicode normalization`) })
@@ -226,10 +241,10 @@ async function inspectRun (base: string, run: readonly Slot[], started: { at: nu
 }
 
 /** Walks the contents of `start` (not `start` itself) in name order, in batches of items. */
-async function * walkTree (root: string, start: PendingDir, ignores: Ignores, signal: AbortSignal | undefined): AsyncGenerator<WalkItem[]> {
+async function * walkTree (root: string, start: PendingDir, rules: WalkRules, signal: AbortSignal | undefined): AsyncGenerator<WalkItem[]> {
   checkAborted(signal, `scanning ${root}`)
   const base = join(root, sep)
-  const frames: Array<{ slots: Slot[], pos: number }> = [{ slots: await listDir(base, start, ignores), pos: 0 }]
+  const frames: Array<{ slots: Slot[], pos: number }> = [{ slots: await listDir(base, start, rules), pos: 0 }]
   const started = { at: performance.now() }
   while (frames.length > 0) {
     const top = frames[frames.length - 1] as { slots: Slot[], pos: number }
@@ -242,7 +257,7 @@ async function * walkTree (root: string, start: PendingDir, ignores: Ignores, si
       top.pos++
       if (slot.descendInto.isDirectory !== true) continue // gone, or replaced by a file or symlink
       checkAborted(signal, `scanning ${root}`)
-      frames.push({ slots: await listDir(base, { name: slot.name, diskRel: slot.diskRel }, ignores, slot.descendInto.dirSize), pos: 0 })
+      frames.push({ slots: await listDir(base, { name: slot.name, diskRel: slot.diskRel }, rules, slot.descendInto.dirSize), pos: 0 })
       await pause(started)
       continue
     }
@@ -272,12 +287,13 @@ async function parentsAreDirectories (root: string, name: string): Promise<boole
   return true
 }
 
-async function * walkPath (root: string, name: string, ignores: Ignores, signal: AbortSignal | undefined): AsyncGenerator<WalkItem[]> {
+async function * walkPath (root: string, name: string, rules: WalkRules, signal: AbortSignal | undefined): AsyncGenerator<WalkItem[]> {
   if (name === '') {
-    yield * walkTree(root, { name: '', diskRel: '' }, ignores, signal)
+    yield * walkTree(root, { name: '', diskRel: '' }, rules, signal)
     return
   }
   if (isSkippedName(name)) return
+  const { ignores } = rules
   const ignored = ignores.match(name).ignored
   let entry: WalkEntry | undefined
   try {
@@ -289,7 +305,7 @@ async function * walkPath (root: string, name: string, ignores: Ignores, signal:
   }
   if (entry === undefined || (ignored && (entry.type !== 'directory' || ignores.skipIgnoredDirs))) return
   if (!ignored) yield [{ kind: 'entry', entry }]
-  if (entry.type === 'directory') yield * walkTree(root, { name, diskRel: name }, ignores, signal)
+  if (entry.type === 'directory') yield * walkTree(root, { name, diskRel: name }, rules, signal)
 }
 
 /**
@@ -299,9 +315,9 @@ async function * walkPath (root: string, name: string, ignores: Ignores, signal:
  * error items, never for a single entry.
  */
 export async function * walkFolderBatches (root: string, opts: WalkOptions = {}): AsyncGenerator<WalkItem[]> {
-  const ignores = opts.ignores ?? noIgnores
+  const rules: WalkRules = { ignores: opts.ignores ?? noIgnores, onTemporary: opts.onTemporary }
   for (const name of minimalPaths(opts.paths ?? [''])) {
-    yield * walkPath(root, name, ignores, opts.signal)
+    yield * walkPath(root, name, rules, opts.signal)
   }
 }
 
