@@ -76,6 +76,10 @@ describe('folder sync between two devices', () => {
     for (const name of ['hello.txt', 'empty.txt', 'docs/deep/big.bin', 'café ☃.txt', 'empty-dir/', 'docs/', 'docs/deep/']) {
       assert.equal(expected[name], source[name], name)
     }
+    // --wait with stderr not a terminal (a log, CI) prints whole progress lines, not nothing.
+    const waited = await b.cli(['folder', 'status', 'sync-1', '--wait'])
+    assert.equal(waited.code, 0, waited.stderr)
+    assert.match(waited.stderr, /^\S+Z sync-1: idle: need 0 files/m)
     const names = await readdir(fb)
     assert.ok(!names.includes('scratch.tmp'), 'ignored by *.tmp')
     assert.ok(!names.includes('build'), 'ignored by /build')

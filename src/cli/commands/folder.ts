@@ -46,15 +46,17 @@ function describe (f: FolderView): string {
  */
 async function follow (ctx: CliContext, id: string, scannedAfter = -1): Promise<FolderView> {
   const client = await ctx.client()
+  let printedAt = -Infinity
   for (;;) {
     const f = await client.request<FolderView>('GET', `/folders/${encodeURIComponent(id)}`)
     const done = f.state === 'idle' && f.need.files === 0 && f.need.deletes === 0 && f.lastScanAt !== null && f.lastScanAt > scannedAfter
-    if (process.stderr.isTTY && !ctx.json) {
-      const p = f.progress
-      const line = f.scan !== null
-        ? `scanning: ${f.scan.filesHashed} files hashed, ${bytes(f.scan.bytesHashed)}`
-        : p === null ? `${f.state}: need ${f.need.files} files (${bytes(f.need.bytes)})` : `${f.state}: ${bytes(p.bytesDone)}/${bytes(p.bytesTotal)}, ${p.filesDone}/${p.filesTotal} files, ${bytes(f.rateBytesPerSecond)}/s${f.etaSeconds === null ? '' : `, ETA ${f.etaSeconds}s`}`
-      process.stderr.write(`\r\x1b[K${line}`)
+    if (!ctx.json) {
+      if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${progressLine(f)}`)
+      else if (Date.now() - printedAt >= plainProgressEveryMs || done || f.state === 'error') {
+        // Not a terminal (a log, a pipe, CI): whole lines now and then, never a silent wait.
+        process.stderr.write(`${new Date().toISOString()} ${id}: ${progressLine(f)}\n`)
+        printedAt = Date.now()
+      }
     }
     if (done || f.state === 'error') {
       if (process.stderr.isTTY && !ctx.json) process.stderr.write('\n')
@@ -62,6 +64,17 @@ async function follow (ctx: CliContext, id: string, scannedAfter = -1): Promise<
     }
     await new Promise((resolve) => setTimeout(resolve, 500))
   }
+}
+
+/** How often `--wait` prints a progress line when stderr is not a terminal. */
+const plainProgressEveryMs = 10_000
+
+/** One line of a folder's progress: scanning, pulling (bytes, files, rate, ETA) or waiting. */
+function progressLine (f: FolderView): string {
+  const p = f.progress
+  if (f.scan !== null) return `scanning: ${f.scan.filesHashed} files hashed, ${bytes(f.scan.bytesHashed)}`
+  if (p === null) return `${f.state}: need ${f.need.files} files (${bytes(f.need.bytes)})`
+  return `${f.state}: ${bytes(p.bytesDone)}/${bytes(p.bytesTotal)}, ${p.filesDone}/${p.filesTotal} files, ${bytes(f.rateBytesPerSecond)}/s${f.etaSeconds === null ? '' : `, ETA ${f.etaSeconds}s`}`
 }
 
 /** Registers the `folder` command group. */
