@@ -111,8 +111,12 @@ describe('service reach', () => {
   it('a member outside --allow is refused by the serving daemon', async (t) => {
     if (!await have('curl')) return t.skip('curl is not installed')
     const { socks } = await charlie.json<{ socks: string }>(['status'])
-    // charlie has no listing for web, so try the raw path: a forward to alpha:web.
-    const forward = spawn(process.execPath, [weftBin, 'forward', 'alpha:web', '127.0.0.1:0', '--home', charlie.home, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    // charlie has no listing for web: a forward to it is refused on charlie's side at once...
+    const refused = await charlie.cli(['forward', 'alpha:web', '127.0.0.1:0'])
+    assert.notEqual(refused.code, 0)
+    assert.match(refused.stderr, /alpha exposes no service "web" to this device \(it exposes: echo; see weft services ls\)/)
+    // ...and forced, alpha's daemon refuses every connection.
+    const forward = spawn(process.execPath, [weftBin, 'forward', 'alpha:web', '127.0.0.1:0', '--force', '--home', charlie.home, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] })
     forwards.push(forward)
     const [line] = await once(forward.stdout, 'data') as [Buffer]
     const listen = (JSON.parse(line.toString()) as { listen: string }).listen

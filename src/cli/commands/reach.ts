@@ -32,9 +32,10 @@ export function registerReachCommands (program: Command): void {
     .option('--udp', 'a UDP service (datagrams carried over the mesh)')
     .action(async (portText: string, flags: { name: string, net?: string, allow?: string[], host: string, udp?: boolean }, command: Command) => {
       const ctx = contextOf(command)
-      const service = await (await ctx.client()).request<ExposedService>('POST', '/services', { name: flags.name, port: port(portText), host: flags.host, network: flags.net, allow: flags.allow, udp: flags.udp === true })
+      const service = await (await ctx.client()).request<ExposedService & { networkName: string, warning?: string }>('POST', '/services', { name: flags.name, port: port(portText), host: flags.host, network: flags.net, allow: flags.allow, udp: flags.udp === true })
       if (ctx.json) return printJson(service)
-      process.stdout.write(`exposed ${service.name} (${service.udp ? 'udp' : 'tcp'} ${service.host}:${service.port}) to ${service.allow.length === 0 ? 'every member' : `${service.allow.length} member(s)`} of network ${service.network}\n`)
+      process.stdout.write(`exposed ${service.name} (${service.udp ? 'udp' : 'tcp'} ${service.host}:${service.port}) to ${service.allow.length === 0 ? 'every member' : `${service.allow.length} member(s)`} of network ${service.networkName}\n`)
+      if (service.warning !== undefined) process.stderr.write(`warning: ${service.warning}\n`)
     })
 
   program.command('unexpose <name>').description('stop offering a service').action(async (name: string, _f: unknown, command: Command) => {
@@ -66,15 +67,17 @@ export function registerReachCommands (program: Command): void {
   })
 
   program.command('forward <target> <listen>').description('listen on [LOCAL_ADDR:]PORT and forward to DEVICE:NAME until stopped')
-    .action(async (target: string, listen: string, _f: unknown, command: Command) => {
+    .option('--force', 'start even when the member does not list that service (its list may be stale)')
+    .action(async (target: string, listen: string, flags: { force?: boolean }, command: Command) => {
       const ctx = contextOf(command)
       const colon = target.lastIndexOf(':')
       if (colon <= 0) throw new InvalidArgumentError('target must be DEVICE:SERVICE')
       const client = await ctx.client()
       const where = parseListen(listen)
-      const forward = await client.request<ForwardView>('POST', '/forwards', { device: target.slice(0, colon), service: target.slice(colon + 1), host: where.host, port: where.port })
+      const forward = await client.request<ForwardView>('POST', '/forwards', { device: target.slice(0, colon), service: target.slice(colon + 1), host: where.host, port: where.port, force: flags.force === true })
       if (ctx.json) printJson(forward)
       else process.stdout.write(`forwarding ${forward.listen} -> ${forward.deviceName}:${forward.service} (Ctrl-C stops)\n`)
+      if (forward.warning !== undefined && !ctx.json) process.stderr.write(`warning: ${forward.warning}\n`)
       // Runs until a signal; a check every few seconds notices a daemon that went away (the
       // forward lives in the daemon) and keeps this process alive meanwhile.
       const stopped = await new Promise<string | undefined>((resolve) => {

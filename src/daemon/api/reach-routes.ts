@@ -21,7 +21,7 @@ export function reachRoutes (reach: ReachService): Hono {
   app.get('/forwards', (c) => c.json(reach.forwards()))
   app.post('/forwards', async (c) => {
     const body = await parseBody(forwardBody, async (): Promise<unknown> => await c.req.json())
-    return c.json(await reach.forward(body.device, body.service, body.host, body.port))
+    return c.json(await reach.forward(body.device, body.service, body.host, body.port, { force: body.force }))
   })
   app.delete('/forwards/:id', async (c) => {
     await reach.unforward(c.req.param('id'))

@@ -64,7 +64,9 @@ export const forwardBody = z.object({
   device: z.string().min(1).max(128),
   service: z.string().min(1).max(63),
   host: z.string().min(1).max(255).default('127.0.0.1'),
-  port: z.number().int().min(0).max(65535)
+  port: z.number().int().min(0).max(65535),
+  /** Start even when the member's list (perhaps stale) lacks the service. */
+  force: z.boolean().default(false)
 }).strict()
 
 /** Body of `POST /send` (weft send). */

@@ -29,14 +29,30 @@ import type { Entry } from './store.js'
 import { GossipTransport } from './transport.js'
 import type { SwimParams } from './swim/types.js'
 import { kvKeyPrefix, nodeKeyPrefix, registrationSchema } from './types.js'
-import type { Health, InstanceView, KvView, NodeRecord, PublishedService, RegistrationInput } from './types.js'
+import type { Health, InstanceView, KvView, NodeRecord, PublishedService, RegistrationInput, StoredRegistration } from './types.js'
 import { instances } from './views.js'
 import { dnsLabel } from '../reach/dns.js'
 import type { DnsServiceInstance } from '../reach/dns.js'
 import type { CatalogQuery, NetworkContext } from './views.js'
 
 /** A service this device exposes through reach (listed in the catalog too). */
-export interface ExposedEntry { name: string, port: number, network: NetworkId, udp: boolean }
+export interface ExposedEntry { name: string, port: number, host?: string, network: NetworkId, udp: boolean }
+
+/**
+ * The check every exposed TCP service gets: a connection to where it listens. Without it a
+ * service exposed with nothing listening was published `passing`, and so answered in DNS.
+ * (A UDP service cannot be told apart from silence; it stays passing.)
+ */
+function exposedChecks (exposed: readonly ExposedEntry[]): StoredRegistration[] {
+  return exposed.filter((e) => !e.udp).map((e) => ({
+    name: e.name,
+    port: e.port,
+    network: e.network,
+    tags: [],
+    meta: {},
+    checks: [{ kind: 'tcp' as const, target: `${(e.host ?? '127.0.0.1').includes(':') ? `[${e.host ?? ''}]` : e.host ?? '127.0.0.1'}:${e.port}`, intervalMs: 10_000, timeoutMs: 2000 }]
+  }))
+}
 
 /** Options of {@link CatalogService}. */
 export interface CatalogOptions {
@@ -77,6 +93,9 @@ export class CatalogService implements Startable {
   #clock: HybridClock
   readonly #gossip = new Map<NetworkId, NetworkGossip>()
   readonly #health: HealthMonitor
+  /** Checks of the services exposed with `weft expose`, apart from the registrations' own. */
+  readonly #exposedHealth: HealthMonitor
+  #exposedChecked = ''
   readonly #published = new Map<NetworkId, string>()
   readonly #off: Array<() => void> = []
   #store?: ReplicaStore
@@ -95,6 +114,7 @@ export class CatalogService implements Startable {
     this.#clock = new HybridClock('')
     this.registrations = new Registrations(join(options.home, 'catalog.json'))
     this.#health = new HealthMonitor(() => { this.#schedulePublish() })
+    this.#exposedHealth = new HealthMonitor(() => { this.#schedulePublish() })
   }
 
   get #db (): ReplicaStore {
@@ -154,6 +174,7 @@ export class CatalogService implements Startable {
     clearTimeout(this.#publishTimer)
     this.#garbage?.stop()
     this.#health.stop()
+    this.#exposedHealth.stop()
     await Promise.all([...this.#gossip.values()].map(async (g) => { await g.leave(1500) }))
     this.#gossip.clear()
     await this.#transport?.stop()
@@ -414,11 +435,18 @@ export class CatalogService implements Startable {
     const address = this.#defaultAddress()
     const regs = this.registrations.list()
     const exposed = this.#o.exposed?.() ?? []
+    const checks = exposedChecks(exposed)
+    const checked = JSON.stringify(checks)
+    if (checked !== this.#exposedChecked) {
+      this.#exposedChecked = checked
+      this.#exposedHealth.reconcile(checks) // republishes when done (onChange)
+    }
     for (const id of this.#gossip.keys()) {
       const services: PublishedService[] = regs.filter((r) => r.network === id).map((r) => ({ name: r.name, port: r.port, address: r.address ?? address, tags: r.tags, meta: r.meta, ...this.#health.status(r.network, r.name), source: 'catalog' as const }))
       for (const e of exposed) {
         if (e.network !== id || services.some((s) => s.name === e.name)) continue
-        services.push({ name: e.name, port: e.port, address, tags: e.udp ? ['weft-expose', 'udp'] : ['weft-expose'], meta: {}, status: 'passing', output: 'exposed with weft expose', source: 'expose' })
+        const health = e.udp ? { status: 'passing' as const, output: 'exposed with weft expose (UDP: not checked)' } : this.#exposedHealth.status(e.network, e.name)
+        services.push({ name: e.name, port: e.port, address, tags: e.udp ? ['weft-expose', 'udp'] : ['weft-expose'], meta: {}, ...health, source: 'expose' })
       }
       const record: NodeRecord = { v: 1, name: this.#o.deviceName, services }
       const text = JSON.stringify(record)

@@ -26,6 +26,7 @@ import { reachProtocol } from './protocol.js'
 import { ServiceRegistry } from './registry.js'
 import { serveReach } from './serve.js'
 import { assignStableAddresses } from './stable-address.js'
+import { acceptsTcp } from './probe.js'
 import { serviceNamePattern } from './types.js'
 import type { ExposedService, RemoteService } from './types.js'
 
@@ -66,6 +67,8 @@ export interface ForwardView {
   service: string
   listen: string
   connections: number
+  /** Said when the forward starts and something is not right yet (the member is offline). */
+  warning?: string
 }
 
 /** A member's service with the local address to use. */
@@ -212,8 +215,12 @@ export class ReachService {
     this.#forwards.clear()
   }
 
-  /** Offers a local service to the members of a network (replacing one of the same name). */
-  async expose (request: ExposeRequest): Promise<ExposedService> {
+  /**
+   * Offers a local service to the members of a network (replacing one of the same name). The
+   * answer carries a warning when nothing accepts TCP connections where the service should
+   * listen (members' connections fail, and its catalog entry is critical, until something does).
+   */
+  async expose (request: ExposeRequest): Promise<ExposedService & { networkName: string, warning?: string }> {
     if (!serviceNamePattern.test(request.name)) throw new WeftError('INVALID_ARGUMENT', `service name ${JSON.stringify(request.name)}: use lowercase letters, digits and '-' (at most 63)`)
     if (!Number.isInteger(request.port) || request.port < 1 || request.port > 65535) throw new WeftError('INVALID_ARGUMENT', `port ${request.port}: must be 1 to 65535`)
     const network = this.#network(request.network)
@@ -221,7 +228,9 @@ export class ReachService {
     const service: ExposedService = { name: request.name, port: request.port, host: request.host ?? '127.0.0.1', network, allow, udp: request.udp === true }
     await this.registry.put(service)
     this.#announce()
-    return service
+    const view = { ...service, networkName: this.#networkName(network) }
+    if (service.udp || await acceptsTcp(service.host, service.port)) return view
+    return { ...view, warning: `nothing answers on ${service.host}:${service.port} yet: members' connections fail (and the catalog shows ${service.name} critical) until something listens there` }
   }
 
   /** Stops offering a service; NOT_FOUND when none has that name. */
@@ -287,13 +296,26 @@ export class ReachService {
     throw new WeftError('NOT_FOUND', `no member "${ref}"${network === undefined ? '' : ' in that network'} (see "weft peers")`)
   }
 
-  /** Starts a local listener that forwards to `service` on `deviceRef`. */
-  async forward (deviceRef: string, service: string, host: string, port: number): Promise<ForwardView> {
+  /**
+   * Starts a local listener that forwards to `service` on `deviceRef`. NOT_FOUND when the
+   * member's list is known and lacks the service, unless `force` (its list may be stale).
+   */
+  async forward (deviceRef: string, service: string, host: string, port: number, options: { force?: boolean } = {}): Promise<ForwardView> {
     const device = this.resolveMember(deviceRef)
     if (!serviceNamePattern.test(service)) throw new WeftError('INVALID_ARGUMENT', `service name ${JSON.stringify(service)} is not valid`)
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new WeftError('INVALID_ARGUMENT', `port ${port}: must be 0 to 65535`)
-    // The member's list says whether the service is UDP; unknown services are tried as TCP.
-    const udp = this.serviceByName(device, service)?.udp === true
+    // The member's list says whether the service is UDP. A member whose list is known and lacks
+    // the service is refused at once (every connection would fail); one not heard from yet
+    // (offline) is tried as TCP once it is there.
+    if (!this.#directory.has(device) && this.#o.mesh.link(device).online) await this.#refresh(device)
+    const listed = this.#directory.get(device)
+    const known = listed?.services.find((s) => s.name === service)
+    if (listed !== undefined && known === undefined && options.force !== true) {
+      const names = listed.services.map((s) => s.name)
+      throw new WeftError('NOT_FOUND', `${listed.deviceName} exposes no service "${service}" to this device (${names.length === 0 ? 'it exposes none' : `it exposes: ${names.join(', ')}`}; see weft services ls)`)
+    }
+    const warning = listed === undefined ? `${this.#nameOf(device)} is offline: its services are not known yet; connections are tried when it is online` : undefined
+    const udp = known?.udp === true
     let listener: ForwardListener | UdpForwardListener
     try {
       const dial = async (): Promise<ServiceConnection> => await this.connect(device, service, udp)
@@ -305,7 +327,7 @@ export class ReachService {
     const a = listener.address
     const view = { id, device, deviceName: this.#directory.get(device)?.deviceName ?? this.#nameOf(device), service, listen: `${a.host}:${a.port}`, connections: 0 }
     this.#forwards.set(id, { ...view, listener })
-    return view
+    return warning === undefined ? view : { ...view, warning }
   }
 
   /** Stops a forward; NOT_FOUND when there is none with that ID. */
