@@ -20,6 +20,7 @@ import { registerCatalogCommands } from './commands/catalog.js'
 import { registerLogsCommand } from './commands/logs.js'
 import { registerVersionCommand } from './commands/version.js'
 import { registerPingCommand } from './commands/ping.js'
+import { registerServiceCommands } from './commands/service.js'
 
 /** Builds the program (exported for tests). */
 export function buildProgram (): Command {
@@ -45,6 +46,7 @@ export function buildProgram (): Command {
   registerLogsCommand(program)
   registerVersionCommand(program)
   registerPingCommand(program)
+  registerServiceCommands(program)
   for (const command of program.commands) {
     command.exitOverride()
     for (const sub of command.commands) sub.exitOverride()
