@@ -17,6 +17,11 @@ describe('log lines', () => {
     assert.equal(formatLogLine(line), '2023-11-14T22:13:20.000Z ERROR failed err="boom" peer={"id":1}')
   })
 
+  it('leaves a top-level stack out of the human form', () => {
+    const line = parseLogLine('{"level":50,"time":"t","type":"Error","message":"boom","stack":"Error: boom\\n    at f (x.js:1:1)","msg":"boom"}')
+    assert.equal(formatLogLine(line), 't ERROR boom type=Error message=boom')
+  })
+
   it('passes lines that are not JSON objects through unchanged', () => {
     for (const raw of ['plain text', '{broken', '[1,2]']) {
       const line = parseLogLine(raw)

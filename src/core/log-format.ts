@@ -1,7 +1,7 @@
 /**
  * Reading the daemon's log lines (pino JSON, one object per line) back: level names and
  * numbers, and the human-readable form `weft logs` and the daemon's terminal output print:
- * time, level, component, message, then the other fields as key=value.
+ * time, level, component, message, then the other fields as key=value (stacks only in the JSON).
  */
 
 /** pino's level numbers by name. */
@@ -59,7 +59,8 @@ function fieldValue (value: unknown): string {
 export function formatLogLine (line: LogLine): string {
   const entry = line.entry
   if (entry === undefined) return line.raw
-  const { time, level, msg, component, part, ...rest } = entry
+  // A stack (pino puts an error logged on its own at the top level) stays in --json: one line here.
+  const { time, level, msg, component, part, stack: _stack, ...rest } = entry
   const when = typeof time === 'string' ? time : typeof time === 'number' ? new Date(time).toISOString() : ''
   const where = [component, part].filter((v) => typeof v === 'string').join('/')
   const fields = Object.entries(rest).map(([k, v]) => `${k}=${fieldValue(v)}`)
