@@ -60,7 +60,8 @@ export function formatLogLine (line: LogLine): string {
   const entry = line.entry
   if (entry === undefined) return line.raw
   // A stack (pino puts an error logged on its own at the top level) stays in --json: one line here.
-  const { time, level, msg, component, part, stack: _stack, ...rest } = entry
+  const { time, level, msg, component, part, ...rest } = entry
+  delete rest.stack
   const when = typeof time === 'string' ? time : typeof time === 'number' ? new Date(time).toISOString() : ''
   const where = [component, part].filter((v) => typeof v === 'string').join('/')
   const fields = Object.entries(rest).map(([k, v]) => `${k}=${fieldValue(v)}`)
