@@ -5,7 +5,8 @@
  */
 import type { Command } from 'commander'
 import { dirname, join } from 'node:path'
-import { resolveHome } from '../../daemon/home.js'
+import { homePaths, resolveHome } from '../../daemon/home.js'
+import { lockHolder } from '../../daemon/lock.js'
 import { contextOf } from '../context.js'
 import { printJson } from '../output.js'
 import { shellWord } from '../service/units.js'
@@ -44,10 +45,12 @@ export function registerServiceCommands (program: Command): void {
     .action(async (flags: ServiceFlags, command: Command) => {
       const { plan: p, world, json } = plan(command, flags)
       if (flags.print === true) return void process.stdout.write(p.text)
+      const running = await lockHolder(join(homePaths(contextOf(command).home).root, 'daemon.lock'))
       const change = await installService(p, world)
-      report(change, json, p.platform === 'linux' && change.todo.length === 0
-        ? [`${p.names.unit} runs now and at every login; to keep it running while logged out: loginctl enable-linger ${process.env.USER ?? '$USER'}`]
-        : [])
+      report(change, json, [
+        ...(p.platform === 'linux' && change.todo.length === 0 ? [`${p.names.unit} runs now and at every login; to keep it running while logged out: loginctl enable-linger ${process.env.USER ?? '$USER'}`] : []),
+        ...(running === undefined ? [] : [`note: a weft daemon (pid ${running}) already runs with this home; unless it is this service, stop it: the service cannot start while it runs`])
+      ])
     })
 
   withName(service.command('uninstall').description('stop and disable the service and remove its definition'))
