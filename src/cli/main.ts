@@ -17,6 +17,10 @@ import { registerSyncthingCommands } from './commands/syncthing.js'
 import { registerDoctorCommand } from './commands/doctor.js'
 import { registerOpenCommand } from './commands/open.js'
 import { registerCatalogCommands } from './commands/catalog.js'
+import { registerLogsCommand } from './commands/logs.js'
+import { registerVersionCommand } from './commands/version.js'
+import { registerPingCommand } from './commands/ping.js'
+import { registerServiceCommands } from './commands/service.js'
 
 /** Builds the program (exported for tests). */
 export function buildProgram (): Command {
@@ -39,6 +43,10 @@ export function buildProgram (): Command {
   registerDoctorCommand(program)
   registerOpenCommand(program)
   registerCatalogCommands(program)
+  registerLogsCommand(program)
+  registerVersionCommand(program)
+  registerPingCommand(program)
+  registerServiceCommands(program)
   for (const command of program.commands) {
     command.exitOverride()
     for (const sub of command.commands) sub.exitOverride()

@@ -4,7 +4,6 @@
  * components; there are no module-level singletons.
  */
 import { join } from 'node:path'
-import { pino } from 'pino'
 import type { DeviceKey } from '../identity/device-key.js'
 import { loadDeviceKey } from '../identity/device-key.js'
 import type { Logger } from '../core/log.js'
@@ -19,16 +18,19 @@ import { SyncService } from '../features/sync/service.js'
 import { parseBepAddress } from '../features/sync/syncthing/devices.js'
 import { ReachService } from '../features/reach/service.js'
 import { Doctor } from '../features/doctor.js'
+import { Pinger } from '../features/ping.js'
 import { LinkTables } from '../features/links.js'
 import { CatalogService } from '../features/catalog/service.js'
 import { blockedPeersFile } from '../features/catalog/faults.js'
 import { weftVersion } from '../version.js'
 import { WeftError } from '../core/errors.js'
+import { RotatingFile } from '../core/rotating-file.js'
 import { dhtRole, loadConfig, parseEndpoint } from './config.js'
 import type { Config } from './config.js'
 import { homePaths } from './home.js'
 import type { HomePaths } from './home.js'
 import { acquireLock } from './lock.js'
+import { daemonLogger } from './logger.js'
 import { ApiServer } from './api/server.js'
 import type { StatusView } from './api/types.js'
 
@@ -62,11 +64,13 @@ export class Daemon {
   readonly sync: SyncService
   readonly reach: ReachService
   readonly doctor: Doctor
+  readonly pinger: Pinger
   readonly links: LinkTables
   readonly catalog: CatalogService
   readonly api: ApiServer
   #startedAt = 0
   #release?: () => Promise<void>
+  #logFile?: RotatingFile
 
   private constructor (paths: HomePaths, config: Config, key: DeviceKey, log: Logger, faults: ReadonlySet<string>, relay: boolean) {
     this.paths = paths
@@ -91,6 +95,7 @@ export class Daemon {
       deviceName: config.deviceName,
       mesh: this.mesh,
       store: new NetworkStore(paths.networks),
+      version: weftVersion,
       logger: log.child({ component: 'networks' })
     })
     this.perf = new Perf(this.mesh, { isFellow: (device) => this.networks.fellowDevices().has(device) })
@@ -131,13 +136,14 @@ export class Daemon {
       }
     })
     this.doctor = new Doctor(this.mesh, this.networks, relay, () => this.reach.tunnelStats())
+    this.pinger = new Pinger(this.mesh, this.networks, (ref) => this.reach.resolveMember(ref))
     this.links = new LinkTables(this.mesh, {
       resolveNetwork: (ref) => this.networks.resolve(ref).id,
       membersOf: (id) => [...this.networks.state(id)?.members.keys() ?? []],
       isMember: (id, device) => this.networks.isMember(id, device)
     })
     this.api = new ApiServer({ host: config.api.host, port: config.api.port, paths, logger: log.child({ component: 'api' }) })
-    this.api.attach({ status: () => this.status(), networks: this.networks, perf: this.perf, sync: this.sync, reach: this.reach, doctor: this.doctor, links: this.links, catalog: this.catalog })
+    this.api.attach({ status: () => this.status(), networks: this.networks, perf: this.perf, sync: this.sync, reach: this.reach, doctor: this.doctor, pinger: this.pinger, links: this.links, catalog: this.catalog })
   }
 
   /** Loads key and config from `home`; NOT_INITIALIZED or CONFIG_INVALID when they are missing or bad. */
@@ -145,16 +151,18 @@ export class Daemon {
     const paths = homePaths(home)
     const config = await loadConfig(paths.config)
     const key = await loadDeviceKey(paths.deviceKey)
-    const log = options.logger ?? pino({ level: config.log.level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, pino.multistream([
-      { level: config.log.level === 'silent' ? 'silent' : config.log.level, stream: pino.destination({ dest: paths.log, sync: false, mkdir: true }) },
-      { level: 'warn', stream: process.stderr }
-    ]))
     const faults = options.faults ?? new Set((process.env.WEFT_TEST_FAULTS ?? '').split(',').map((f) => f.trim()).filter((f) => f !== ''))
     for (const fault of faults) {
       if (!(knownFaults as readonly string[]).includes(fault)) throw new WeftError('CONFIG_INVALID', `unknown fault ${JSON.stringify(fault)} in WEFT_TEST_FAULTS (known: ${knownFaults.join(', ')})`)
+    }
+    const logFile = options.logger === undefined ? new RotatingFile(paths.log) : undefined
+    const log = options.logger ?? daemonLogger(config.log.level, logFile as RotatingFile)
+    for (const fault of faults) {
       log.warn({ fault }, 'TEST FAULT INJECTION ENABLED: this daemon misbehaves on purpose')
     }
-    return new Daemon(paths, config, key, log, faults, options.relay === true || config.p2p.relay.enabled)
+    const daemon = new Daemon(paths, config, key, log, faults, options.relay === true || config.p2p.relay.enabled)
+    daemon.#logFile = logFile
+    return daemon
   }
 
   /** Starts everything; on failure, what started is stopped again. */
@@ -180,6 +188,7 @@ export class Daemon {
       await this.#release?.()
       this.log.info('daemon stopped')
       this.log.flush()
+      this.#logFile?.close()
     }
   }
 

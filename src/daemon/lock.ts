@@ -33,3 +33,9 @@ export async function acquireLock (path: string): Promise<() => Promise<void>> {
   }
   throw new WeftError('INTERNAL', `could not take the lock ${path}`)
 }
+
+/** The pid of the live daemon holding the lock at `path`, if one does. */
+export async function lockHolder (path: string): Promise<number | undefined> {
+  const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim())
+  return Number.isInteger(pid) && pid > 0 && alive(pid) ? pid : undefined
+}

@@ -78,6 +78,8 @@ export class Libp2pMesh implements Mesh {
   readonly #options: Libp2pMeshOptions
   readonly #log: Logger
   readonly #rtt = new Map<DeviceId, number>()
+  /** Agent strings connected devices announced in identify (e.g. `weft/0.1.0`). */
+  readonly #agents = new Map<DeviceId, string>()
   #node?: Libp2p<Services>
   #gate: ConnectionGate = { allowConnection: () => true, isFellow: () => false, shareNetwork: () => false }
   #deviceId?: DeviceId
@@ -177,13 +179,20 @@ export class Libp2pMesh implements Mesh {
     this.#node.addEventListener('peer:connect', (evt) => { this.#onPeer('peer:connect', evt.detail) })
     this.#node.addEventListener('peer:disconnect', (evt) => {
       const device = tryDeviceIdOf(evt.detail)
-      if (device !== undefined) this.#rtt.delete(device)
+      if (device !== undefined) {
+        this.#rtt.delete(device)
+        this.#agents.delete(device)
+      }
       this.#onPeer('peer:disconnect', evt.detail)
     })
     this.#node.addEventListener('peer:discovery', (evt) => {
       const device = tryDeviceIdOf(evt.detail.id)
       if (device === undefined || device === this.#deviceId) return
       this.events.emit('peer:discovered', { deviceId: device, addresses: evt.detail.multiaddrs.map(String) })
+    })
+    this.#node.addEventListener('peer:identify', (evt) => {
+      const device = tryDeviceIdOf(evt.detail.peerId)
+      if (device !== undefined && evt.detail.agentVersion !== undefined && this.#node?.getConnections(evt.detail.peerId).length !== 0) this.#agents.set(device, evt.detail.agentVersion.slice(0, 128))
     })
     this.#node.addEventListener('self:peer:update', () => { this.#addressesMaybeChanged() })
     this.#connectivity = new Connectivity({
@@ -368,7 +377,7 @@ export class Libp2pMesh implements Mesh {
     const path = best === undefined ? undefined : pathOfAddress(best.remoteAddr.toString())
     const relayId = path === 'relay' ? /\/p2p\/([^/]+)\/p2p-circuit/.exec(best?.remoteAddr.toString() ?? '')?.[1] : undefined
     const relay = relayId === undefined ? undefined : tryDeviceIdOf(peerIdFromString(relayId))
-    return { deviceId: device, online: connections.length > 0, path, addresses, rttMs: this.#rtt.get(device), ...(relay === undefined ? {} : { relay }) }
+    return { deviceId: device, online: connections.length > 0, path, addresses, rttMs: this.#rtt.get(device), agent: this.#agents.get(device), ...(relay === undefined ? {} : { relay }) }
   }
 
   /** Pings over the connection new streams would use (a relayed one included). */

@@ -22,6 +22,8 @@ export interface PeerLink {
   rttMs?: number
   /** For a relayed path: the relay the connection runs through. */
   relay?: DeviceId
+  /** The software the device announced when it connected (libp2p identify), e.g. `weft/0.1.0`. */
+  agent?: string
 }
 
 /** A relay this device knows and its reservation there. */

@@ -40,6 +40,8 @@ export interface NetworkServiceOptions {
   logger: Logger
   /** Reconnect backoff bounds (ms). */
   reconnect?: { initialMs: number, maxMs: number }
+  /** This device's weft version, shown for it among members. */
+  version?: string
 }
 
 /** Private networks of this device. */
@@ -63,12 +65,15 @@ export class NetworkService implements Startable, ConnectionGate {
   readonly #unsubscribe: Array<() => void> = []
   #queue: Promise<unknown> = Promise.resolve()
 
+  readonly #version: string | null
+
   constructor (options: NetworkServiceOptions) {
     this.key = options.key
     this.deviceName = options.deviceName
     this.mesh = options.mesh
     this.log = options.logger
     this.#store = options.store
+    this.#version = options.version ?? null
     this.#replicator = new Replicator(this)
     this.#invites = new InviteDesk(this)
     this.#discovery = new DhtDiscovery(this)
@@ -390,6 +395,7 @@ export class NetworkService implements Startable, ConnectionGate {
       addresses: self ? this.mesh.listenAddresses() : link?.online === true ? link.addresses : [...new Set(known)],
       rttMs: link?.rttMs ?? null,
       lastSeen: self ? Date.now() : link?.online === true ? Date.now() : this.#lastSeen.get(deviceId) ?? null,
+      version: self ? this.#version : link?.agent === undefined ? null : link.agent.replace(/^weft\//, ''),
       networks
     }
   }

@@ -29,6 +29,8 @@ export interface MemberView {
   rttMs: number | null
   /** Last time a connection was seen open (ms since epoch), if ever since start. */
   lastSeen: number | null
+  /** The weft version the member runs (what it announced when it connected; null when offline or unknown). */
+  version: string | null
   /** Names of the networks this member shares with this device (in `weft peers`). */
   networks: string[]
 }

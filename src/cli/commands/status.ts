@@ -38,8 +38,8 @@ export function registerStatusCommands (program: Command): void {
     const peers = await (await ctx.client()).request<MemberView[]>('GET', '/peers')
     if (ctx.json) return printJson(peers)
     if (peers.length === 0) return void process.stdout.write('no members yet: weft net invite NAME, then weft net join CODE on the other device\n')
-    printTable(['NAME', 'DEVICE', 'ONLINE', 'PATH', 'RTT', 'LAST SEEN', 'NETWORKS', 'ADDRESS'], peers.map((p) => [
-      p.name, p.deviceId.slice(0, 7), p.online ? 'yes' : 'no', p.path ?? '-', p.rttMs === null ? '-' : `${p.rttMs} ms`, p.online ? 'now' : ago(p.lastSeen), p.networks.join(','), p.addresses[0] ?? '-'
+    printTable(['NAME', 'DEVICE', 'ONLINE', 'PATH', 'RTT', 'LAST SEEN', 'VERSION', 'NETWORKS', 'ADDRESS'], peers.map((p) => [
+      p.name, p.deviceId.slice(0, 7), p.online ? 'yes' : 'no', p.path ?? '-', p.rttMs === null ? '-' : `${p.rttMs} ms`, p.online ? 'now' : ago(p.lastSeen), p.version ?? '-', p.networks.join(','), p.addresses[0] ?? '-'
     ]))
   })
 }

@@ -4,7 +4,7 @@
 import { Hono } from 'hono'
 import { streamSSE } from 'hono/streaming'
 import type { ApiBackend } from './types.js'
-import { createNetworkBody, inviteBody, joinBody, parseBody, perfBody } from './schemas.js'
+import { createNetworkBody, inviteBody, joinBody, parseBody, perfBody, pingBody } from './schemas.js'
 import { parseDeviceId } from '../../identity/device-id.js'
 import { reachRoutes } from './reach-routes.js'
 import { folderRoutes } from './folder-routes.js'
@@ -46,6 +46,10 @@ export function apiRoutes (backend: ApiBackend): Hono {
   app.route('/', reachRoutes(backend.reach))
   app.route('/', catalogRoutes(backend.catalog))
   app.get('/peers', (c) => c.json(nets.peers()))
+  app.post('/ping', async (c) => {
+    const body = await parseBody(pingBody, async (): Promise<unknown> => await c.req.json())
+    return c.json(await backend.pinger.ping(body.device, { signal: c.req.raw.signal }))
+  })
   app.get('/doctor', async (c) => c.json(await backend.doctor.report({ signal: c.req.raw.signal })))
   app.post('/perf', async (c) => {
     const body = await parseBody(perfBody, async (): Promise<unknown> => await c.req.json())

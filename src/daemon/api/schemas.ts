@@ -15,6 +15,8 @@ export const inviteBody = z.object({
 }).strict()
 /** POST /perf */
 export const perfBody = z.object({ device: z.string().min(1).max(128), bytes: z.number().int().min(1).max(64 * 1024 ** 3).default(100 * 1024 * 1024), stream: z.enum(['direct', 'mesh']).default('direct') }).strict()
+/** POST /ping */
+export const pingBody = z.object({ device: z.string().min(1).max(128) }).strict()
 /** POST /folders */
 export const addFolderBody = z.object({
   path: z.string().min(1).max(4096),

@@ -10,6 +10,7 @@ import type { SyncService } from '../../features/sync/service.js'
 import type { Doctor } from '../../features/doctor.js'
 import type { LinkTables } from '../../features/links.js'
 import type { CatalogService } from '../../features/catalog/service.js'
+import type { Pinger } from '../../features/ping.js'
 
 /** `GET /api/v1/status`. */
 export interface StatusView {
@@ -41,4 +42,6 @@ export interface ApiBackend {
   /** Members' link tables, for the dashboard's mesh picture. */
   links: LinkTables
   catalog: CatalogService
+  /** `weft ping`. */
+  pinger: Pinger
 }
