@@ -1,5 +1,5 @@
 // Lint: type-aware TypeScript rules, and the layer boundaries of docs/ARCHITECTURE.md
-// (dependencies point down only: core < identity < net < network < daemon < cli).
+// (dependencies point down only: core < identity < net < network < daemon < cli, library).
 import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
@@ -11,6 +11,8 @@ const layers = {
   features: ['core', 'identity', 'net', 'network'],
   daemon: ['core', 'identity', 'net', 'network', 'features', 'version'],
   cli: ['core', 'daemon', 'identity', 'network', 'features', 'version'],
+  // The embeddable library (src/index.ts re-exports it): a facade over the daemon's composition root.
+  library: ['core', 'identity', 'net', 'network', 'features', 'daemon', 'version'],
   testing: ['core', 'identity', 'net', 'network', 'features', 'daemon']
 }
 const all = Object.keys(layers)

@@ -1,0 +1,43 @@
+/**
+ * weft as a library: `import { createNode } from 'weft'` runs a weft device inside your
+ * application, with the same networks, invites, streams, folders, services, catalog and KV
+ * the `weft` command offers. See docs/LIBRARY.md for a guide.
+ *
+ * @packageDocumentation
+ */
+export { createNode, WeftNode } from './library/node.js'
+export type { PerfOptions } from './library/node.js'
+export type { NodeOptions } from './library/options.js'
+export type { NodeEvents } from './library/events.js'
+export { Networks } from './library/networks.js'
+export type { InviteOptions } from './library/networks.js'
+export { Folders } from './library/folders.js'
+export type { AddFolderOptions } from './library/folders.js'
+export { Services, Files } from './library/services.js'
+export type { ForwardOptions } from './library/services.js'
+export { Streams } from './library/streams.js'
+export type { OpenStreamOptions } from './library/streams.js'
+export { WeftStream } from './library/stream.js'
+export { Catalog, Kv } from './library/catalog.js'
+export type { KvWriteOptions } from './library/catalog.js'
+export { WeftError } from './core/errors.js'
+export type { ErrorCode } from './core/errors.js'
+export type { DeviceId, NetworkId } from './core/ids.js'
+export type { AbortOptions } from './core/lifecycle.js'
+export type { LogLevel, Logger } from './core/log.js'
+export type { StatusView } from './daemon/api/types.js'
+export type { NetworkSummary, MemberView, InviteView } from './network/views.js'
+export type { Role } from './network/types.js'
+export type { PathKind } from './net/types.js'
+export type { FolderView, OfferView, FileRecordView } from './features/sync/views.js'
+export type { FolderType, VersioningConfig } from './features/sync/types.js'
+export type { ExposeRequest, ForwardView, ServiceView } from './features/reach/service.js'
+export type { ExposedService, RemoteService } from './features/reach/types.js'
+export type { TransferView } from './features/reach/transfer.js'
+export type { MemberRow } from './features/catalog/service.js'
+export type { SourcedRegistration } from './features/catalog/registrations.js'
+export type { Health, InstanceView, KvView, RegistrationInput } from './features/catalog/types.js'
+export type { CatalogQuery } from './features/catalog/views.js'
+export type { DoctorReport } from './features/doctor.js'
+export type { PerfResult } from './features/perf.js'
+export { weftVersion } from './version.js'
