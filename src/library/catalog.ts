@@ -28,7 +28,7 @@ export class Catalog {
 
   /**
    * Registers (or replaces) a service of this device in a network's catalog, with optional
-   * checks (`tcp`, `http`, `ttl`). Its instance reaches every member by gossip.
+   * checks (`tcp`, `http`, `script`, `ttl`). Its instance reaches every member by gossip.
    */
   async register (registration: RegistrationInput): Promise<SourcedRegistration> {
     return await this.#catalog.register(registration)
