@@ -76,6 +76,26 @@ function offlineProblem (result: Run): string | undefined {
   return /ENOTCACHED/.test(result.stderr) ? (/npm error (request to .*)/.exec(result.stderr)?.[1] ?? 'ENOTCACHED') : undefined
 }
 
+/** A TypeScript program using the library as an application would (type-checked, not run). */
+const consumerSource = `import { createNode, WeftError } from 'weft'
+import type { DeviceId, NetworkSummary, WeftNode, WeftStream } from 'weft'
+
+export async function main (): Promise<void> {
+  const node: WeftNode = await createNode({ home: './data', loopback: true })
+  await node.start()
+  const net: NetworkSummary = await node.networks.create('home')
+  const off = node.on('member:online', ({ deviceId }) => { const id: DeviceId = deviceId; console.log(id) })
+  const stream: WeftStream = await node.streams.open('chat', { network: net.name })
+  await stream.write('hello')
+  const text: string = await stream.text()
+  node.kv.put('k', text)
+  off()
+  // @ts-expect-error unknown events do not type-check
+  node.on('no-such-event', () => {})
+  await node.stop().catch((err: unknown) => { if (err instanceof WeftError) console.log(err.code) })
+}
+`
+
 describe('the npm package', { timeout: 1_800_000 }, () => {
   let dir = ''
   let tarball = ''
@@ -128,6 +148,17 @@ describe('the npm package', { timeout: 1_800_000 }, () => {
     const example = await run(process.execPath, ['two-nodes.mjs'], where, {}, 180_000)
     assert.equal(example.code, 0, `the example failed:\n${example.stdout}\n${example.stderr}`)
     assert.match(example.stdout, /bob received: hello from alice/)
+  })
+
+  it('gives TypeScript users the library\'s types through the package\'s exports', async (t: TestContext) => {
+    if (app === undefined) return t.skip('the tarball could not be installed')
+    await writeFile(join(app, 'consumer.ts'), consumerSource)
+    await writeFile(join(app, 'tsconfig.json'), JSON.stringify({
+      compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: true, types: ['node'], typeRoots: [join(root, 'node_modules', '@types')] },
+      files: ['consumer.ts']
+    }))
+    const checked = await run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', app], app)
+    assert.equal(checked.code, 0, `type check of a consumer failed:\n${checked.stdout}${checked.stderr}`)
   })
 
   it('installs with npm install -g under a prefix and gives a working weft command', async (t: TestContext) => {
