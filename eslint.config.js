@@ -63,6 +63,16 @@ export default tseslint.config(
     }
   },
   {
+    // Example programs: plain JavaScript as an application would write it, printing what it does.
+    files: ['examples/**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      globals: { console: 'readonly', process: 'readonly', AbortSignal: 'readonly', AbortController: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly' }
+    },
+    rules: { ...tseslint.configs.disableTypeChecked.rules, 'no-console': 'off' }
+  },
+  {
     files: ['test/**/*.ts', 'bench/**/*.ts', 'src/**/*.test.ts'],
     rules: { 'no-console': 'off', '@typescript-eslint/no-non-null-assertion': 'off' }
   }
