@@ -170,7 +170,7 @@ export class WeftNode {
  * // ...
  * await node.stop()
  * ```
- * @throws WeftError `CONFIG_INVALID` when an option (or the home's config) is invalid,
+ * @throws {@link WeftError} `CONFIG_INVALID` when an option (or the home's config) is invalid,
  * `INVALID_ARGUMENT` when `home` is missing.
  */
 export async function createNode (options: NodeOptions): Promise<WeftNode> {
