@@ -1,5 +1,5 @@
 // Lint: type-aware TypeScript rules, and the layer boundaries of docs/ARCHITECTURE.md
-// (dependencies point down only: core < identity < net < network < daemon < cli).
+// (dependencies point down only: core < identity < net < network < daemon < cli, library).
 import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
@@ -11,6 +11,8 @@ const layers = {
   features: ['core', 'identity', 'net', 'network'],
   daemon: ['core', 'identity', 'net', 'network', 'features', 'version'],
   cli: ['core', 'daemon', 'identity', 'network', 'features', 'version'],
+  // The embeddable library (src/index.ts re-exports it): a facade over the daemon's composition root.
+  library: ['core', 'identity', 'net', 'network', 'features', 'daemon', 'version'],
   testing: ['core', 'identity', 'net', 'network', 'features', 'daemon']
 }
 const all = Object.keys(layers)
@@ -59,6 +61,16 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['**/src/*/**', 'weft', 'weft/*', 'node:*'], message: 'the dashboard uses only the public API (web/src/types.ts declares what it reads)' }] }]
     }
+  },
+  {
+    // Example programs: plain JavaScript as an application would write it, printing what it does.
+    files: ['examples/**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      globals: { console: 'readonly', process: 'readonly', AbortSignal: 'readonly', AbortController: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly' }
+    },
+    rules: { ...tseslint.configs.disableTypeChecked.rules, 'no-console': 'off' }
   },
   {
     files: ['test/**/*.ts', 'bench/**/*.ts', 'src/**/*.test.ts'],

@@ -25,7 +25,7 @@ import { blockedPeersFile } from '../features/catalog/faults.js'
 import { weftVersion } from '../version.js'
 import { WeftError } from '../core/errors.js'
 import { RotatingFile } from '../core/rotating-file.js'
-import { dhtRole, loadConfig, parseEndpoint } from './config.js'
+import { dhtRole, loadConfig, parseEndpoint, validateConfig } from './config.js'
 import type { Config } from './config.js'
 import { homePaths } from './home.js'
 import type { HomePaths } from './home.js'
@@ -47,6 +47,11 @@ export interface DaemonOptions {
   faults?: ReadonlySet<string>
   /** Serve as a relay whatever the config says (`weft daemon --relay`). */
   relay?: boolean
+  /**
+   * Changes applied over the home's config for this run only (validated, never written): an
+   * embedding application's options (src/library/options.ts).
+   */
+  configure?: (config: Config) => Config
 }
 
 /** The faults a daemon can be told to inject (see {@link DaemonOptions.faults}). */
@@ -149,7 +154,8 @@ export class Daemon {
   /** Loads key and config from `home`; NOT_INITIALIZED or CONFIG_INVALID when they are missing or bad. */
   static async open (home: string, options: DaemonOptions = {}): Promise<Daemon> {
     const paths = homePaths(home)
-    const config = await loadConfig(paths.config)
+    const loaded = await loadConfig(paths.config)
+    const config = options.configure === undefined ? loaded : validateConfig(options.configure(loaded), 'options')
     const key = await loadDeviceKey(paths.deviceKey)
     const faults = options.faults ?? new Set((process.env.WEFT_TEST_FAULTS ?? '').split(',').map((f) => f.trim()).filter((f) => f !== ''))
     for (const fault of faults) {
