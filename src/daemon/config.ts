@@ -5,6 +5,7 @@
 import { hostname } from 'node:os'
 import { z } from 'zod'
 import { WeftError } from '../core/errors.js'
+import { msDuration, secondsDuration } from '../core/duration-schema.js'
 import { logLevels } from '../core/log.js'
 import { readFileIfExists, writeFileAtomic } from '../core/atomic-file.js'
 import { registrationSchema } from '../features/catalog/types.js'
@@ -36,7 +37,7 @@ const relaySchema = z.object({
   maxReservations: z.number().int().min(1).max(10_000).default(128),
   maxCircuitsPerPeer: z.number().int().min(1).max(1024).default(16),
   maxCircuitBytes: z.number().int().min(65_536).default(1024 * 1024 * 1024),
-  maxCircuitSeconds: z.number().int().min(10).max(86_400).default(3600)
+  maxCircuitSeconds: secondsDuration(z.number().int().min(10).max(86_400)).default(3600)
 }).strict()
 const relayDefaults = { enabled: false, maxReservations: 128, maxCircuitsPerPeer: 16, maxCircuitBytes: 1024 * 1024 * 1024, maxCircuitSeconds: 3600 }
 
@@ -54,7 +55,7 @@ export const configSchema = z.object({
     listen: z.array(z.string().startsWith('/')).default(defaultListen),
     announce: z.array(z.string().startsWith('/')).default([]),
     mdns: z.boolean().default(true),
-    mdnsIntervalMs: z.number().int().min(1000).max(3_600_000).default(10_000),
+    mdnsIntervalMs: msDuration(z.number().int().min(1000).max(3_600_000)).default(10_000),
     /** Bootstrap peers (DHT entry points): none by default, so weft contacts no public node unless asked. */
     bootstrap: z.array(peerAddress).default([]),
     /** Relays to hold reservations on, besides members that serve as relays. */
@@ -87,8 +88,8 @@ export const configSchema = z.object({
     listen: z.string().regex(/^tcp[46]?:\/\/(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'tcp://HOST:PORT').nullable().default(null)
   }).strict().default({ listen: null }),
   catalog: z.object({
-    /** SWIM parameters (milliseconds, counts); unset ones take the defaults in docs/ARCHITECTURE.md. */
-    gossip: z.object(Object.fromEntries(Object.keys(defaultSwimParams).map((k) => [k, z.number().positive().optional()]))).strict()
+    /** SWIM parameters (milliseconds for the `...Ms` ones, counts); unset ones take the defaults in docs/ARCHITECTURE.md. */
+    gossip: z.object(Object.fromEntries(Object.keys(defaultSwimParams).map((k) => [k, (k.endsWith('Ms') ? msDuration(z.number().positive()) : z.number().positive()).optional()]))).strict()
       .superRefine((p, ctx) => {
         const problem = checkSwimParams({ ...defaultSwimParams, ...p })
         if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem })
