@@ -43,6 +43,11 @@ const relayDefaults = { enabled: false, maxReservations: 128, maxCircuitsPerPeer
 
 const deviceName = z.string().trim().min(1).max(64).regex(/^[^\s/]+$/, 'no spaces or slashes')
 
+/** The settings that hold a port the daemon listens on (see src/daemon/ports.ts). */
+export const portKeys = ['api.port', 'p2p.listen', 'reach.dns', 'reach.socks'] as const
+/** One of {@link portKeys}. */
+export type PortKey = typeof portKeys[number]
+
 /** Schema of config.json. */
 export const configSchema = z.object({
   version: z.literal(1),
@@ -97,7 +102,13 @@ export const configSchema = z.object({
       .default({}),
     /** Services registered from the config file (as `weft catalog register` takes them). */
     services: z.array(registrationSchema).max(256).default([])
-  }).strict().default({ gossip: {}, services: [] })
+  }).strict().default({ gossip: {}, services: [] }),
+  /**
+   * Port settings whose port weft chose (at init, because nobody gave one): when that port is
+   * taken at start, weft moves it to a free one and writes it here. Setting one yourself takes
+   * it off this list, and a port you set that is taken stops the daemon with a message.
+   */
+  autoPorts: z.array(z.enum(portKeys)).default([])
 }).strict()
 
 /** A validated configuration. */

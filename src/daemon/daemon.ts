@@ -24,11 +24,13 @@ import { CatalogService } from '../features/catalog/service.js'
 import { blockedPeersFile } from '../features/catalog/faults.js'
 import { weftVersion } from '../version.js'
 import { WeftError } from '../core/errors.js'
-import { dhtRole, loadConfig, parseEndpoint } from './config.js'
+import { dhtRole, loadConfig, parseEndpoint, saveConfig } from './config.js'
 import type { Config } from './config.js'
-import { homePaths } from './home.js'
+import { homePaths, weftCommandFor } from './home.js'
 import type { HomePaths } from './home.js'
-import { acquireLock } from './lock.js'
+import { acquireLock, lockHolder } from './lock.js'
+import { portInUseError, probeBind, settlePorts, slotOfBindError } from './ports.js'
+import type { PortMove } from './ports.js'
 import { ApiServer } from './api/server.js'
 import type { StatusView } from './api/types.js'
 
@@ -65,6 +67,8 @@ export class Daemon {
   readonly links: LinkTables
   readonly catalog: CatalogService
   readonly api: ApiServer
+  /** Ports weft chose that were taken, moved to free ones (and written to the config) by {@link Daemon.open}. */
+  portMoves: readonly PortMove[] = []
   #startedAt = 0
   #release?: () => Promise<void>
 
@@ -143,7 +147,10 @@ export class Daemon {
   /** Loads key and config from `home`; NOT_INITIALIZED or CONFIG_INVALID when they are missing or bad. */
   static async open (home: string, options: DaemonOptions = {}): Promise<Daemon> {
     const paths = homePaths(home)
-    const config = await loadConfig(paths.config)
+    const holder = await lockHolder(paths.lock)
+    if (holder !== undefined) throw new WeftError('ALREADY_EXISTS', `a weft daemon (pid ${holder}) is already running with this home`)
+    const settled = await settlePorts(await loadConfig(paths.config), weftCommandFor(paths.root), async (c) => { await saveConfig(paths.config, c) })
+    const config = settled.config
     const key = await loadDeviceKey(paths.deviceKey)
     const log = options.logger ?? pino({ level: config.log.level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, pino.multistream([
       { level: config.log.level === 'silent' ? 'silent' : config.log.level, stream: pino.destination({ dest: paths.log, sync: false, mkdir: true }) },
@@ -154,18 +161,24 @@ export class Daemon {
       if (!(knownFaults as readonly string[]).includes(fault)) throw new WeftError('CONFIG_INVALID', `unknown fault ${JSON.stringify(fault)} in WEFT_TEST_FAULTS (known: ${knownFaults.join(', ')})`)
       log.warn({ fault }, 'TEST FAULT INJECTION ENABLED: this daemon misbehaves on purpose')
     }
-    return new Daemon(paths, config, key, log, faults, options.relay === true || config.p2p.relay.enabled)
+    const daemon = new Daemon(paths, config, key, log, faults, options.relay === true || config.p2p.relay.enabled)
+    daemon.portMoves = settled.moves
+    for (const move of settled.moves) log.info(move, 'port taken: moved to a free one')
+    return daemon
   }
 
   /** Starts everything; on failure, what started is stopped again. */
   async start (): Promise<void> {
-    this.#release = await acquireLock(`${this.paths.root}/daemon.lock`)
+    this.#release = await acquireLock(this.paths.lock)
     try {
       await this.networks.load()
       this.mesh.setGate(this.networks)
       await startAll(this.#components())
     } catch (err) {
       await this.#release()
+      // A port taken between the check in open() and the listen: the same one line.
+      const slot = slotOfBindError(this.config, err)
+      if (slot !== undefined) throw await portInUseError(this.config, slot, 'EADDRINUSE', weftCommandFor(this.paths.root), probeBind)
       throw err
     }
     this.#startedAt = Date.now()

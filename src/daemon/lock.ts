@@ -14,6 +14,12 @@ function alive (pid: number): boolean {
   }
 }
 
+/** The pid of the live daemon holding the lock at `path`, if any (the lock is not taken). */
+export async function lockHolder (path: string): Promise<number | undefined> {
+  const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim())
+  return Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid) ? pid : undefined
+}
+
 /** Takes the lock at `path`; ALREADY_EXISTS if a live daemon holds it. Returns the release function. */
 export async function acquireLock (path: string): Promise<() => Promise<void>> {
   for (let attempt = 0; attempt < 2; attempt++) {
