@@ -1,10 +1,10 @@
 /**
  * The `weft` command line: a client of the running daemon's API (only `init` and `daemon`
- * work without one). Errors print one line and exit non-zero.
+ * work without one). Errors print one line and exit non-zero (src/cli/report.ts).
  */
 import { Command, CommanderError } from 'commander'
-import { toWeftError } from '../core/errors.js'
 import { weftVersion } from '../version.js'
+import { installCrashHandlers, reportError } from './report.js'
 import { registerLocalCommands } from './commands/local.js'
 import { registerStatusCommands } from './commands/status.js'
 import { registerNetCommands } from './commands/net.js'
@@ -17,6 +17,7 @@ import { registerSyncthingCommands } from './commands/syncthing.js'
 import { registerDoctorCommand } from './commands/doctor.js'
 import { registerOpenCommand } from './commands/open.js'
 import { registerCatalogCommands } from './commands/catalog.js'
+import { registerConfigCommands } from './commands/config.js'
 
 /** Builds the program (exported for tests). */
 export function buildProgram (): Command {
@@ -39,6 +40,7 @@ export function buildProgram (): Command {
   registerDoctorCommand(program)
   registerOpenCommand(program)
   registerCatalogCommands(program)
+  registerConfigCommands(program)
   for (const command of program.commands) {
     command.exitOverride()
     for (const sub of command.commands) sub.exitOverride()
@@ -54,12 +56,12 @@ export async function main (argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2
-    const e = toWeftError(err)
+    const e = reportError(err)
     if (argv.includes('--json')) process.stdout.write(JSON.stringify({ error: e.toJSON() }) + '\n')
-    process.stderr.write(`weft: ${e.message}\n`)
     return 1
   }
 }
 
+installCrashHandlers()
 const code = await main(process.argv)
 process.exitCode = code
