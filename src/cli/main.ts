@@ -2,8 +2,9 @@
  * The `weft` command line: a client of the running daemon's API (only `init` and `daemon`
  * work without one). Errors print one line and exit non-zero (src/cli/report.ts).
  */
-import { Command, CommanderError } from 'commander'
+import { Command, CommanderError, InvalidArgumentError } from 'commander'
 import { weftVersion } from '../version.js'
+import { WeftError } from '../core/errors.js'
 import { installCrashHandlers, reportError } from './report.js'
 import { registerLocalCommands } from './commands/local.js'
 import { registerStatusCommands } from './commands/status.js'
@@ -55,10 +56,13 @@ export async function main (argv: string[]): Promise<number> {
     await program.parseAsync(argv)
     return typeof process.exitCode === 'number' ? process.exitCode : 0
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2
-    const e = reportError(err)
+    // Commander printed its own parse errors already; an InvalidArgumentError thrown by an
+    // action has not been printed by anyone.
+    if (err instanceof CommanderError && !(err instanceof InvalidArgumentError)) return err.exitCode === 0 ? 0 : 2
+    const usage = err instanceof InvalidArgumentError
+    const e = reportError(usage ? new WeftError('INVALID_ARGUMENT', err.message) : err)
     if (argv.includes('--json')) process.stdout.write(JSON.stringify({ error: e.toJSON() }) + '\n')
-    return 1
+    return usage ? 2 : 1
   }
 }
 
