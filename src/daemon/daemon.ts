@@ -29,7 +29,7 @@ import type { Config } from './config.js'
 import { homePaths, weftCommandFor } from './home.js'
 import type { HomePaths } from './home.js'
 import { acquireLock, lockHolder } from './lock.js'
-import { portInUseError, probeBind, settlePorts, slotOfBindError } from './ports.js'
+import { PortRaceError, portInUseError, probeBind, settlePorts, slotOfBindError } from './ports.js'
 import type { PortMove } from './ports.js'
 import { ApiServer } from './api/server.js'
 import type { StatusView } from './api/types.js'
@@ -178,6 +178,7 @@ export class Daemon {
       await this.#release()
       // A port taken between the check in open() and the listen: the same one line.
       const slot = slotOfBindError(this.config, err)
+      if (slot !== undefined && this.config.autoPorts.includes(slot.key)) throw new PortRaceError(slot)
       if (slot !== undefined) throw await portInUseError(this.config, slot, 'EADDRINUSE', weftCommandFor(this.paths.root), probeBind)
       throw err
     }

@@ -73,6 +73,7 @@ describe('ports', () => {
     assert.equal(slotOfBindError(c, err)?.key, 'p2p.listen')
     assert.equal(slotOfBindError(c, new Error('bind EADDRINUSE 127.0.0.1:7553'))?.key, 'reach.dns')
     assert.equal(slotOfBindError(c, new Error('ECONNREFUSED 127.0.0.1:7553')), undefined)
+    assert.equal(slotOfBindError(c, new Error('API port 7557 is in use', { cause: new Error('listen EADDRINUSE: address already in use 127.0.0.1:7557') }))?.key, 'api.port')
   })
 
   it('probes a real loopback port', async () => {

@@ -152,6 +152,16 @@ export async function findTakenPort (config: Config, keys: readonly PortKey[], p
   return undefined
 }
 
+/**
+ * A port weft chose was taken between the probe and the listen (say, by another daemon
+ * starting at the same moment): opening the daemon again picks another.
+ */
+export class PortRaceError extends WeftError {
+  constructor (slot: PortSlot) {
+    super('PORT_IN_USE', `port ${slot.port} (${slot.key}) was taken while the daemon started`)
+  }
+}
+
 /** The one-line PORT_IN_USE error for a configured port that cannot be bound. */
 export async function portInUseError (config: Config, slot: PortSlot, problem: string, command: string, probe: Probe): Promise<WeftError> {
   const host = slot.binds.map((b) => b.host).join(' and ')

@@ -8,6 +8,7 @@ import { loadConfig, saveConfig, validateConfig } from '../../daemon/config.js'
 import { describeChanges } from '../../daemon/config-keys.js'
 import { homePaths } from '../../daemon/home.js'
 import { lockHolder } from '../../daemon/lock.js'
+import { PortRaceError } from '../../daemon/ports.js'
 import type { PortMove } from '../../daemon/ports.js'
 import type { Daemon } from '../../daemon/daemon.js'
 import { WeftError } from '../../core/errors.js'
@@ -79,8 +80,7 @@ export function registerLocalCommands (program: Command): void {
       }
       // Loaded here so that client commands do not pay for loading libp2p.
       const { Daemon } = await import('../../daemon/daemon.js')
-      const daemon = await Daemon.open(ctx.home)
-      out.write(movedLines(daemon.portMoves))
+      let daemon = await Daemon.open(ctx.home)
       // A promise some library left rejected with no handler is a bug, but not one worth
       // taking every network, sync and tunnel down for: it is logged (log and stderr) and the
       // daemon keeps running. A thrown exception still ends the process, after being logged.
@@ -91,7 +91,17 @@ export function registerLocalCommands (program: Command): void {
       process.on('uncaughtExceptionMonitor', (err) => {
         daemon.log.fatal({ err }, 'uncaught exception; the daemon exits')
       })
-      await daemon.start()
+      for (let attempt = 1; ; attempt++) {
+        out.write(movedLines(daemon.portMoves))
+        try {
+          await daemon.start()
+          break
+        } catch (err) {
+          // Two daemons creating their homes at once may pick the same free port: the loser picks again.
+          if (!(err instanceof PortRaceError) || attempt === 3) throw err
+          daemon = await Daemon.open(ctx.home)
+        }
+      }
       if (ctx.json) printJson(daemon.status())
       else process.stdout.write(banner(daemon) + '\n')
       await new Promise<void>((resolve) => {
