@@ -33,7 +33,7 @@ function boundaries (layer, allowed) {
 }
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'eslint.config.js', 'bin/**', 'scripts/**'] },
+  { ignores: ['dist/**', 'docs/api/**', 'node_modules/**', 'eslint.config.js', 'bin/**', 'scripts/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

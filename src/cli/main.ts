@@ -1,10 +1,11 @@
 /**
  * The `weft` command line: a client of the running daemon's API (only `init` and `daemon`
- * work without one). Errors print one line and exit non-zero.
+ * work without one). Errors print one line and exit non-zero (src/cli/report.ts).
  */
-import { Command, CommanderError } from 'commander'
-import { toWeftError } from '../core/errors.js'
+import { Command, CommanderError, InvalidArgumentError } from 'commander'
 import { weftVersion } from '../version.js'
+import { WeftError } from '../core/errors.js'
+import { installCrashHandlers, reportError } from './report.js'
 import { registerLocalCommands } from './commands/local.js'
 import { registerStatusCommands } from './commands/status.js'
 import { registerNetCommands } from './commands/net.js'
@@ -21,6 +22,7 @@ import { registerLogsCommand } from './commands/logs.js'
 import { registerVersionCommand } from './commands/version.js'
 import { registerPingCommand } from './commands/ping.js'
 import { registerServiceCommands } from './commands/service.js'
+import { registerConfigCommands } from './commands/config.js'
 
 /** Builds the program (exported for tests). */
 export function buildProgram (): Command {
@@ -47,6 +49,7 @@ export function buildProgram (): Command {
   registerVersionCommand(program)
   registerPingCommand(program)
   registerServiceCommands(program)
+  registerConfigCommands(program)
   for (const command of program.commands) {
     command.exitOverride()
     for (const sub of command.commands) sub.exitOverride()
@@ -61,13 +64,16 @@ export async function main (argv: string[]): Promise<number> {
     await program.parseAsync(argv)
     return typeof process.exitCode === 'number' ? process.exitCode : 0
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2
-    const e = toWeftError(err)
+    // Commander printed its own parse errors already; an InvalidArgumentError thrown by an
+    // action has not been printed by anyone.
+    if (err instanceof CommanderError && !(err instanceof InvalidArgumentError)) return err.exitCode === 0 ? 0 : 2
+    const usage = err instanceof InvalidArgumentError
+    const e = reportError(usage ? new WeftError('INVALID_ARGUMENT', err.message) : err)
     if (argv.includes('--json')) process.stdout.write(JSON.stringify({ error: e.toJSON() }) + '\n')
-    process.stderr.write(`weft: ${e.message}\n`)
-    return 1
+    return usage ? 2 : 1
   }
 }
 
+installCrashHandlers()
 const code = await main(process.argv)
 process.exitCode = code

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import fc from 'fast-check'
 import { base32Decode, base32Encode } from './base32.js'
-import { formatDuration, parseDuration } from './duration.js'
+import { formatDuration, formatDurationMs, parseDuration, parseDurationMs } from './duration.js'
 import { writeFileAtomic } from './atomic-file.js'
 import { startAll, stopAll } from './lifecycle.js'
 
@@ -33,6 +33,20 @@ describe('durations', () => {
     assert.equal(parseDuration('7d'), 604800)
     for (const bad of ['', 'soon', '-1h', '1y', '0s', '1.5h']) assert.throws(() => parseDuration(bad), /duration/)
     assert.equal(formatDuration(7200), '2h')
+  })
+  it('has one grammar down to milliseconds, in which a bare number is seconds', () => {
+    assert.equal(parseDurationMs('500ms'), 500)
+    assert.equal(parseDurationMs('30s'), 30_000)
+    assert.equal(parseDurationMs('30'), 30_000)
+    assert.equal(parseDurationMs('10m'), 600_000)
+    assert.equal(parseDurationMs('24h'), 86_400_000)
+    assert.equal(parseDurationMs('7d'), 604_800_000)
+    assert.equal(parseDurationMs(' 2w '), 1_209_600_000)
+    for (const bad of ['', 'ms', '0ms', '1.5s', '10 m', '5M', '3mo', '-5s', '9999999999999d']) assert.throws(() => parseDurationMs(bad), /duration/)
+    assert.throws(() => parseDuration('1500ms'), /whole seconds/)
+    assert.equal(parseDuration('2000ms'), 2)
+    for (const ms of [1, 500, 1000, 1500, 60_000, 90_000, 3_600_000, 86_400_000]) assert.equal(parseDurationMs(formatDurationMs(ms)), ms)
+    assert.equal(formatDurationMs(90_000), '90s')
   })
 })
 

@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'FORBIDDEN'
   | 'NOT_INITIALIZED'
   | 'CONFIG_INVALID'
+  | 'PORT_IN_USE'
   | 'DAEMON_NOT_RUNNING'
   | 'INVITE_INVALID'
   | 'INVITE_EXPIRED'
@@ -35,6 +36,7 @@ const httpStatusByCode: Record<ErrorCode, number> = {
   FORBIDDEN: 403,
   NOT_INITIALIZED: 409,
   CONFIG_INVALID: 500,
+  PORT_IN_USE: 409,
   DAEMON_NOT_RUNNING: 503,
   INVITE_INVALID: 400,
   INVITE_EXPIRED: 410,

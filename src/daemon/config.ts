@@ -5,6 +5,7 @@
 import { hostname } from 'node:os'
 import { z } from 'zod'
 import { WeftError } from '../core/errors.js'
+import { msDuration, secondsDuration } from '../core/duration-schema.js'
 import { logLevels } from '../core/log.js'
 import { readFileIfExists, writeFileAtomic } from '../core/atomic-file.js'
 import { registrationSchema } from '../features/catalog/types.js'
@@ -36,11 +37,16 @@ const relaySchema = z.object({
   maxReservations: z.number().int().min(1).max(10_000).default(128),
   maxCircuitsPerPeer: z.number().int().min(1).max(1024).default(16),
   maxCircuitBytes: z.number().int().min(65_536).default(1024 * 1024 * 1024),
-  maxCircuitSeconds: z.number().int().min(10).max(86_400).default(3600)
+  maxCircuitSeconds: secondsDuration(z.number().int().min(10).max(86_400)).default(3600)
 }).strict()
 const relayDefaults = { enabled: false, maxReservations: 128, maxCircuitsPerPeer: 16, maxCircuitBytes: 1024 * 1024 * 1024, maxCircuitSeconds: 3600 }
 
 const deviceName = z.string().trim().min(1).max(64).regex(/^[^\s/]+$/, 'no spaces or slashes')
+
+/** The settings that hold a port the daemon listens on (see src/daemon/ports.ts). */
+export const portKeys = ['api.port', 'p2p.listen', 'reach.dns', 'reach.socks'] as const
+/** One of {@link portKeys}. */
+export type PortKey = typeof portKeys[number]
 
 /** Schema of config.json. */
 export const configSchema = z.object({
@@ -54,7 +60,7 @@ export const configSchema = z.object({
     listen: z.array(z.string().startsWith('/')).default(defaultListen),
     announce: z.array(z.string().startsWith('/')).default([]),
     mdns: z.boolean().default(true),
-    mdnsIntervalMs: z.number().int().min(1000).max(3_600_000).default(10_000),
+    mdnsIntervalMs: msDuration(z.number().int().min(1000).max(3_600_000)).default(10_000),
     /** Bootstrap peers (DHT entry points): none by default, so weft contacts no public node unless asked. */
     bootstrap: z.array(peerAddress).default([]),
     /** Relays to hold reservations on, besides members that serve as relays. */
@@ -87,8 +93,8 @@ export const configSchema = z.object({
     listen: z.string().regex(/^tcp[46]?:\/\/(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'tcp://HOST:PORT').nullable().default(null)
   }).strict().default({ listen: null }),
   catalog: z.object({
-    /** SWIM parameters (milliseconds, counts); unset ones take the defaults in docs/ARCHITECTURE.md. */
-    gossip: z.object(Object.fromEntries(Object.keys(defaultSwimParams).map((k) => [k, z.number().positive().optional()]))).strict()
+    /** SWIM parameters (milliseconds for the `...Ms` ones, counts); unset ones take the defaults in docs/ARCHITECTURE.md. */
+    gossip: z.object(Object.fromEntries(Object.keys(defaultSwimParams).map((k) => [k, (k.endsWith('Ms') ? msDuration(z.number().positive()) : z.number().positive()).optional()]))).strict()
       .superRefine((p, ctx) => {
         const problem = checkSwimParams({ ...defaultSwimParams, ...p })
         if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem })
@@ -96,7 +102,13 @@ export const configSchema = z.object({
       .default({}),
     /** Services registered from the config file (as `weft catalog register` takes them). */
     services: z.array(registrationSchema).max(256).default([])
-  }).strict().default({ gossip: {}, services: [] })
+  }).strict().default({ gossip: {}, services: [] }),
+  /**
+   * Port settings whose port weft chose (at init, because nobody gave one): when that port is
+   * taken at start, weft moves it to a free one and writes it here. Setting one yourself takes
+   * it off this list, and a port you set that is taken stops the daemon with a message.
+   */
+  autoPorts: z.array(z.enum(portKeys)).default([])
 }).strict()
 
 /** A validated configuration. */

@@ -25,12 +25,14 @@ import { blockedPeersFile } from '../features/catalog/faults.js'
 import { weftVersion } from '../version.js'
 import { WeftError } from '../core/errors.js'
 import { RotatingFile } from '../core/rotating-file.js'
-import { dhtRole, loadConfig, parseEndpoint, validateConfig } from './config.js'
+import { dhtRole, loadConfig, parseEndpoint, saveConfig, validateConfig } from './config.js'
 import type { Config } from './config.js'
-import { homePaths } from './home.js'
+import { homePaths, weftCommandFor } from './home.js'
 import type { HomePaths } from './home.js'
-import { acquireLock } from './lock.js'
+import { acquireLock, lockHolder } from './lock.js'
 import { daemonLogger } from './logger.js'
+import { PortRaceError, portInUseError, probeBind, settlePorts, slotOfBindError } from './ports.js'
+import type { PortMove } from './ports.js'
 import { ApiServer } from './api/server.js'
 import type { StatusView } from './api/types.js'
 
@@ -73,6 +75,8 @@ export class Daemon {
   readonly links: LinkTables
   readonly catalog: CatalogService
   readonly api: ApiServer
+  /** Ports weft chose that were taken, moved to free ones (and written to the config) by {@link Daemon.open}. */
+  portMoves: readonly PortMove[] = []
   #startedAt = 0
   #release?: () => Promise<void>
   #logFile?: RotatingFile
@@ -154,8 +158,10 @@ export class Daemon {
   /** Loads key and config from `home`; NOT_INITIALIZED or CONFIG_INVALID when they are missing or bad. */
   static async open (home: string, options: DaemonOptions = {}): Promise<Daemon> {
     const paths = homePaths(home)
-    const loaded = await loadConfig(paths.config)
-    const config = options.configure === undefined ? loaded : validateConfig(options.configure(loaded), 'options')
+    const holder = await lockHolder(paths.lock)
+    if (holder !== undefined) throw new WeftError('ALREADY_EXISTS', `a weft daemon (pid ${holder}) is already running with this home`)
+    const settled = await settlePorts(await loadConfig(paths.config), weftCommandFor(paths.root), async (c) => { await saveConfig(paths.config, c) })
+    const config = options.configure === undefined ? settled.config : validateConfig(options.configure(settled.config), 'options')
     const key = await loadDeviceKey(paths.deviceKey)
     const faults = options.faults ?? new Set((process.env.WEFT_TEST_FAULTS ?? '').split(',').map((f) => f.trim()).filter((f) => f !== ''))
     for (const fault of faults) {
@@ -168,18 +174,24 @@ export class Daemon {
     }
     const daemon = new Daemon(paths, config, key, log, faults, options.relay === true || config.p2p.relay.enabled)
     daemon.#logFile = logFile
+    daemon.portMoves = settled.moves
+    for (const move of settled.moves) log.info(move, 'port taken: moved to a free one')
     return daemon
   }
 
   /** Starts everything; on failure, what started is stopped again. */
   async start (): Promise<void> {
-    this.#release = await acquireLock(`${this.paths.root}/daemon.lock`)
+    this.#release = await acquireLock(this.paths.lock)
     try {
       await this.networks.load()
       this.mesh.setGate(this.networks)
       await startAll(this.#components())
     } catch (err) {
       await this.#release()
+      // A port taken between the check in open() and the listen: the same one line.
+      const slot = slotOfBindError(this.config, err)
+      if (slot !== undefined && this.config.autoPorts.includes(slot.key)) throw new PortRaceError(slot)
+      if (slot !== undefined) throw await portInUseError(this.config, slot, 'EADDRINUSE', weftCommandFor(this.paths.root), probeBind)
       throw err
     }
     this.#startedAt = Date.now()

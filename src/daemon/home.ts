@@ -16,6 +16,8 @@ export interface HomePaths {
   /** Written by a running daemon: the API bearer token (0600). */
   apiToken: string
   log: string
+  /** Held by the running daemon: its pid. */
+  lock: string
 }
 
 /** Picks the home directory from the flag, the environment and the XDG default. */
@@ -35,6 +37,13 @@ export function homePaths (root: string): HomePaths {
     networks: join(root, 'networks'),
     apiInfo: join(root, 'api.json'),
     apiToken: join(root, 'api.token'),
-    log: join(root, 'weft.log')
+    log: join(root, 'weft.log'),
+    lock: join(root, 'daemon.lock')
   }
+}
+
+/** The command line that reaches `root` (`weft`, or `weft --home ROOT` when it is not the default home). */
+export function weftCommandFor (root: string, env: NodeJS.ProcessEnv = process.env): string {
+  if (resolveHome(undefined, env) === root) return 'weft'
+  return `weft --home ${/^[\w@%+=:,./-]+$/.test(root) ? root : `'${root.replaceAll("'", "'\\''")}'`}`
 }

@@ -23,6 +23,15 @@ function alive (pid: number): boolean {
  */
 const heldHere = new Set<string>()
 
+/**
+ * The pid of the live daemon holding the lock at `path`, if any (the lock is not taken). This
+ * process never counts: its own stale pid in a lock (a restart as PID 1 in a container) is not a daemon.
+ */
+export async function lockHolder (path: string): Promise<number | undefined> {
+  const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim())
+  return Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid) ? pid : undefined
+}
+
 /** Takes the lock at `path`; ALREADY_EXISTS if a live daemon holds it. Returns the release function. */
 export async function acquireLock (path: string): Promise<() => Promise<void>> {
   const key = resolve(path)
@@ -59,8 +68,3 @@ async function takeFile (path: string): Promise<void> {
   throw new WeftError('INTERNAL', `could not take the lock ${path}`)
 }
 
-/** The pid of the live daemon holding the lock at `path`, if one does. */
-export async function lockHolder (path: string): Promise<number | undefined> {
-  const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim())
-  return Number.isInteger(pid) && pid > 0 && alive(pid) ? pid : undefined
-}

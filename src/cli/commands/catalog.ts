@@ -10,14 +10,11 @@ import type { InstanceView, KvView } from '../../features/catalog/types.js'
 import type { MemberRow } from '../../features/catalog/service.js'
 import type { ApiClient } from '../client.js'
 import { contextOf } from '../context.js'
+import { durationMsArg } from '../durations.js'
 import { ago, printJson, printTable } from '../output.js'
 
-/** Parses `500ms`, `10s`, `2m`, `1h` (a bare number is seconds) into milliseconds. */
-export function parseMs (text: string): number {
-  const m = /^(\d{1,9})(ms|s|m|h)?$/.exec(text.trim())
-  if (m === null) throw new InvalidArgumentError('expected a duration such as 500ms, 10s, 2m or 1h')
-  return Number(m[1]) * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 's'] ?? 1000)
-}
+/** Parses a duration (`500ms`, `10s`, `2m`, `1h`; a bare number is seconds) into milliseconds. */
+export const parseMs = durationMsArg
 
 function query (params: Record<string, string | undefined>): string {
   const q = new URLSearchParams()

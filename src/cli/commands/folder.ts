@@ -6,13 +6,22 @@ import { InvalidArgumentError } from 'commander'
 import type { FileRecordView, FolderView, OfferView } from '../../features/sync/views.js'
 import type { VersioningConfig } from '../../features/sync/types.js'
 import { contextOf } from '../context.js'
+import { durationSecondsArg } from '../durations.js'
 import type { CliContext } from '../context.js'
 import { printJson, printTable } from '../output.js'
+
+/** Days as a bare number (Syncthing's cleanoutDays) or a duration of whole days (`30d`, `2w`). */
+function days (text: string): number {
+  if (/^\d{1,5}$/.test(text)) return Number(text)
+  const seconds = durationSecondsArg(text)
+  if (seconds % 86400 !== 0) throw new InvalidArgumentError(`trashcan:${text}: keep files for whole days (e.g. trashcan:30 or trashcan:30d)`)
+  return seconds / 86400
+}
 
 function versioning (text: string): VersioningConfig {
   const [type, arg] = text.split(':')
   if (type === 'none') return { type: 'none' }
-  if (type === 'trashcan') return { type: 'trashcan', cleanoutDays: arg === undefined ? 0 : Number(arg) }
+  if (type === 'trashcan') return { type: 'trashcan', cleanoutDays: arg === undefined ? 0 : days(arg) }
   if (type === 'simple') return { type: 'simple', keep: arg === undefined ? 5 : Number(arg) }
   throw new InvalidArgumentError('expected none, trashcan[:DAYS] or simple[:KEEP]')
 }
@@ -86,8 +95,8 @@ export function registerFolderCommands (program: Command): void {
     .option('--id <id>', 'folder ID (use the ID another member shared to accept its folder)')
     .option('--label <label>', 'a name for people')
     .option('--type <type>', 'sendreceive, sendonly or receiveonly', 'sendreceive')
-    .option('--versioning <kind>', 'none, trashcan[:DAYS] or simple[:KEEP]: keep files replaced or deleted by others', versioning)
-    .option('--rescan <seconds>', 'full rescan interval', (v) => Number(v))
+    .option('--versioning <kind>', 'none, trashcan[:DAYS|:30d] or simple[:KEEP]: keep files replaced or deleted by others', versioning)
+    .option('--rescan <duration>', 'full rescan interval (e.g. 10m, 1h; default 1h)', durationSecondsArg)
     .option('--wait', 'wait for the first scan and pull to finish (progress on a terminal)')
     .action(async (path: string, flags: { net: string, id?: string, label?: string, type: string, versioning?: VersioningConfig, rescan?: number, wait?: boolean }, command: Command) => {
       const ctx = contextOf(command)

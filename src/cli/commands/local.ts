@@ -1,52 +1,44 @@
 /**
- * Commands that work without a running daemon: `init` and `daemon`.
+ * Commands that work without a running daemon: `init` and `daemon`. Settings flags given to
+ * `daemon` on an existing home are applied and written to its config, and said so.
  */
 import type { Command } from 'commander'
 import { initHome, isInitialized } from '../../daemon/init.js'
-import type { Config } from '../../daemon/config.js'
+import { loadConfig, saveConfig, validateConfig } from '../../daemon/config.js'
+import { describeChanges } from '../../daemon/config-keys.js'
+import { homePaths } from '../../daemon/home.js'
+import { lockHolder } from '../../daemon/lock.js'
+import { PortRaceError } from '../../daemon/ports.js'
+import type { PortMove } from '../../daemon/ports.js'
 import type { Daemon } from '../../daemon/daemon.js'
+import { WeftError } from '../../core/errors.js'
 import { contextOf } from '../context.js'
 import { printJson } from '../output.js'
+import { reportError } from '../report.js'
+import { applyFlags, explicitPorts, givenFlags, withConfigFlags } from '../config-flags.js'
+import type { ConfigFlags } from '../config-flags.js'
 
-interface InitFlags { name?: string, apiPort?: string, listen?: string[], announce?: string[], mdns?: boolean, dns?: string, socks?: string, bootstrap?: string[], relays?: string[], relay?: boolean, dht?: 'auto' | 'server' | 'client' | 'off', syncthingListen?: string }
-
-function configure (flags: InitFlags): (config: Config) => Config {
-  return (config) => ({
-    ...config,
-    api: flags.apiPort === undefined ? config.api : { ...config.api, port: Number(flags.apiPort) },
-    p2p: {
-      ...config.p2p,
-      listen: flags.listen ?? config.p2p.listen,
-      announce: flags.announce ?? config.p2p.announce,
-      mdns: flags.mdns ?? config.p2p.mdns,
-      bootstrap: flags.bootstrap ?? config.p2p.bootstrap,
-      relays: flags.relays ?? config.p2p.relays,
-      relay: { ...config.p2p.relay, enabled: flags.relay ?? config.p2p.relay.enabled },
-      dht: flags.dht ?? config.p2p.dht
-    },
-    reach: {
-      ...config.reach,
-      dns: flags.dns === undefined ? config.reach.dns : flags.dns === 'off' ? null : flags.dns,
-      socks: flags.socks === undefined ? config.reach.socks : flags.socks === 'off' ? null : flags.socks
-    },
-    syncthing: flags.syncthingListen === undefined ? config.syncthing : { ...config.syncthing, listen: flags.syncthingListen === 'off' ? null : flags.syncthingListen }
-  })
+function movedLines (moves: readonly PortMove[]): string {
+  return moves.map((m) => `port ${m.from} (${m.key}) is in use: using ${m.to} instead (written to config.json)\n`).join('')
 }
 
-function initOptions (command: Command): Command {
-  return command
-    .option('--name <name>', 'device name shown to other members (default: host name)')
-    .option('--api-port <port>', 'port of the local API (0: any free port)')
-    .option('--listen <multiaddr...>', 'peer-to-peer listen addresses')
-    .option('--announce <multiaddr...>', 'addresses to tell others instead of the listening ones (e.g. a public address)')
-    .option('--bootstrap <multiaddr...>', 'bootstrap peers (DHT entry points), as /ip4/HOST/tcp/PORT/p2p/ID (default: none)')
-    .option('--relays <multiaddr...>', 'relays to hold reservations on, as /ip4/HOST/tcp/PORT/p2p/ID')
-    .option('--relay', 'serve as a relay for the members of this device\'s networks')
-    .option('--dht <mode>', 'DHT role: auto, server (a public bootstrap node), client or off (default auto)')
-    .option('--no-mdns', 'do not discover members on the LAN by mDNS')
-    .option('--dns <host:port>', 'loopback address of the DNS server for .weft names, or off (default 127.0.0.1:7553)')
-    .option('--socks <host:port>', 'loopback address of the SOCKS5 proxy, or off (default 127.0.0.1:7555)')
-    .option('--syncthing-listen <tcp://host:port>', 'accept Syncthing devices on this TCP address (e.g. tcp://0.0.0.0:22001), or off (default off: weft dials them)')
+async function create (home: string, command: Command, flags: ConfigFlags): Promise<{ deviceId: string, moves: PortMove[] }> {
+  const given = givenFlags(command, flags)
+  const { deviceId, portMoves } = await initHome(home, { configure: applyFlags(given), explicitPorts: explicitPorts(given) })
+  return { deviceId, moves: portMoves }
+}
+
+/** Applies settings flags given to `weft daemon` on an existing home; prints and writes what changed. */
+async function applyToExisting (home: string, flags: ConfigFlags, out: NodeJS.WritableStream): Promise<void> {
+  if (Object.keys(flags).length === 0) return
+  const paths = homePaths(home)
+  const holder = await lockHolder(paths.lock)
+  if (holder !== undefined) throw new WeftError('ALREADY_EXISTS', `a weft daemon (pid ${holder}) is already running with this home`)
+  const before = await loadConfig(paths.config)
+  const after = validateConfig(applyFlags(flags)(before), 'flags')
+  const changes = describeChanges(before, after)
+  if (JSON.stringify(after) !== JSON.stringify(before)) await saveConfig(paths.config, after)
+  out.write(changes.length === 0 ? 'flags: config.json already has these settings\n' : `flags written to config.json: ${changes.join('; ')}\n`)
 }
 
 function banner (daemon: Daemon): string {
@@ -67,35 +59,49 @@ function banner (daemon: Daemon): string {
 
 /** Registers `init` and `daemon`. */
 export function registerLocalCommands (program: Command): void {
-  initOptions(program.command('init').description('create this device\'s identity and config; refuses to overwrite an existing one'))
-    .action(async (flags: InitFlags, command: Command) => {
+  withConfigFlags(program.command('init').description('create this device\'s identity and config (taken default ports are replaced by free ones); refuses to overwrite an existing one'))
+    .action(async (flags: ConfigFlags, command: Command) => {
       const ctx = contextOf(command)
-      const { deviceId } = await initHome(ctx.home, { name: flags.name, configure: configure(flags) })
-      if (ctx.json) printJson({ deviceId, home: ctx.home })
-      else process.stdout.write(`initialized ${ctx.home}\ndevice ID ${deviceId}\n`)
+      const { deviceId, moves } = await create(ctx.home, command, flags)
+      if (ctx.json) printJson({ deviceId, home: ctx.home, portMoves: moves })
+      else process.stdout.write(`${movedLines(moves)}initialized ${ctx.home}\ndevice ID ${deviceId}\n`)
     })
 
-  initOptions(program.command('daemon').description('run the node in the foreground (creates an identity on first run); SIGINT/SIGTERM stop it cleanly'))
-    .action(async (flags: InitFlags, command: Command) => {
+  withConfigFlags(program.command('daemon').description('run the node in the foreground (creates an identity on first run; settings flags on an existing home are written to its config); SIGINT/SIGTERM stop it cleanly'))
+    .action(async (flags: ConfigFlags, command: Command) => {
       const ctx = contextOf(command)
+      // With --json, stdout carries only the status; notices go to stderr.
+      const out = ctx.json ? process.stderr : process.stdout
       if (!await isInitialized(ctx.home)) {
-        const { deviceId } = await initHome(ctx.home, { name: flags.name, configure: configure(flags) })
-        process.stdout.write(`created a new device identity in ${ctx.home} (${deviceId})\n`)
+        const { deviceId, moves } = await create(ctx.home, command, flags)
+        out.write(`${movedLines(moves)}created a new device identity in ${ctx.home} (${deviceId})\n`)
+      } else {
+        await applyToExisting(ctx.home, givenFlags(command, flags), out)
       }
       // Loaded here so that client commands do not pay for loading libp2p.
       const { Daemon } = await import('../../daemon/daemon.js')
-      const daemon = await Daemon.open(ctx.home, { relay: flags.relay })
+      let daemon = await Daemon.open(ctx.home)
       // A promise some library left rejected with no handler is a bug, but not one worth
       // taking every network, sync and tunnel down for: it is logged (log and stderr) and the
       // daemon keeps running. A thrown exception still ends the process, after being logged.
       process.on('unhandledRejection', (reason) => {
         daemon.log.error({ err: reason }, 'unhandled promise rejection (a bug; the daemon keeps running)')
-        process.stderr.write(`weft: unhandled promise rejection: ${reason instanceof Error ? reason.stack ?? reason.message : String(reason)}\n`)
+        reportError(reason, 'unhandled promise rejection (a bug; the daemon keeps running; details in the log): ')
       })
       process.on('uncaughtExceptionMonitor', (err) => {
         daemon.log.fatal({ err }, 'uncaught exception; the daemon exits')
       })
-      await daemon.start()
+      for (let attempt = 1; ; attempt++) {
+        out.write(movedLines(daemon.portMoves))
+        try {
+          await daemon.start()
+          break
+        } catch (err) {
+          // Two daemons creating their homes at once may pick the same free port: the loser picks again.
+          if (!(err instanceof PortRaceError) || attempt === 3) throw err
+          daemon = await Daemon.open(ctx.home)
+        }
+      }
       if (ctx.json) printJson(daemon.status())
       else process.stdout.write(banner(daemon) + '\n')
       await new Promise<void>((resolve) => {
@@ -108,7 +114,7 @@ export function registerLocalCommands (program: Command): void {
           stopping = true
           process.stdout.write(`weft: ${signal}, stopping\n`)
           daemon.stop().then(resolve, (err: unknown) => {
-            process.stderr.write(`weft: error while stopping: ${(err as Error).message}\n`)
+            reportError(err, 'error while stopping: ')
             process.exitCode = 1
             resolve()
           })

@@ -3,23 +3,15 @@
  */
 import type { Command } from 'commander'
 import { InvalidArgumentError } from 'commander'
-import { parseDuration } from '../../core/duration.js'
 import type { InviteView, MemberView, NetworkSummary } from '../../network/views.js'
 import { contextOf } from '../context.js'
+import { durationSecondsArg } from '../durations.js'
 import { ago, printJson, printTable } from '../output.js'
 
 function positiveInt (value: string): number {
   const n = Number(value)
   if (!Number.isInteger(n) || n < 1 || n > 1000) throw new InvalidArgumentError('expected a whole number from 1 to 1000')
   return n
-}
-
-function duration (value: string): number {
-  try {
-    return parseDuration(value)
-  } catch (err) {
-    throw new InvalidArgumentError((err as Error).message)
-  }
 }
 
 /** Registers the `net` command group. */
@@ -35,7 +27,7 @@ export function registerNetCommands (program: Command): void {
 
   net.command('invite <name>').description('print an invite code (one line)')
     .option('--uses <n>', 'how many devices may join with it', positiveInt, 1)
-    .option('--ttl <duration>', 'how long it stays valid (e.g. 30m, 24h, 7d)', duration, 86400)
+    .option('--ttl <duration>', 'how long it stays valid (e.g. 30m, 24h, 7d)', durationSecondsArg, 86400)
     .option('--admin', 'joiners become admins (may invite and remove)')
     .action(async (name: string, flags: { uses: number, ttl: number, admin?: boolean }, command: Command) => {
       const ctx = contextOf(command)

@@ -8,7 +8,7 @@ import { Hono } from 'hono'
 import type { Context } from 'hono'
 import { z } from 'zod'
 import { WeftError } from '../../core/errors.js'
-import { parseDuration } from '../../core/duration.js'
+import { parseDurationMs } from '../../core/duration.js'
 import type { CatalogService } from '../../features/catalog/service.js'
 import { healthValues, maxValueBytes } from '../../features/catalog/types.js'
 import { parseBody } from './schemas.js'
@@ -26,7 +26,7 @@ async function block (c: Context, catalog: CatalogService): Promise<number> {
   let waitMs = 60_000
   if (wait !== undefined) {
     try {
-      waitMs = parseDuration(wait) * 1000
+      waitMs = parseDurationMs(wait)
     } catch {
       throw new WeftError('INVALID_ARGUMENT', `wait ${JSON.stringify(wait)}: use a duration such as 30s or 5m`)
     }

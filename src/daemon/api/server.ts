@@ -105,7 +105,7 @@ export class ApiServer implements Startable {
       })
       server.once('error', (err: NodeJS.ErrnoException) => {
         reject(err.code === 'EADDRINUSE'
-          ? new WeftError('CONFIG_INVALID', `API port ${this.#options.port} is in use (is another daemon running? set api.port in config.json)`)
+          ? new WeftError('PORT_IN_USE', `API port ${this.#options.port} is in use (is another daemon running? set api.port in config.json)`, { cause: err })
           : err)
       })
       this.#server = server

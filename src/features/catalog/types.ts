@@ -3,6 +3,7 @@
  * member publishes about itself, and the views the API and CLI show. Limits live here too.
  */
 import { z } from 'zod'
+import { msDuration } from '../../core/duration-schema.js'
 import type { DeviceId, NetworkId } from '../../core/ids.js'
 import type { MemberState } from './swim/types.js'
 
@@ -20,7 +21,7 @@ export type Health = 'passing' | 'warning' | 'critical'
 export const healthValues = ['passing', 'warning', 'critical'] as const
 
 const serviceName = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'lowercase letters, digits and - (at most 63)')
-const durationMs = z.number().int().min(100).max(86_400_000)
+const durationMs = msDuration(z.number().int().min(100).max(86_400_000))
 
 /** A health check of a registered service. */
 export const checkSchema = z.discriminatedUnion('kind', [
