@@ -54,10 +54,15 @@ export class SocketChannel implements BepTransport {
       if (this.#error !== undefined) throw this.#error
       if (this.#ended) return undefined
       if (signal?.aborted === true) throw new WeftError('ABORTED', 'read aborted')
-      await new Promise<void>((resolve) => {
-        this.#wake = resolve
-        signal?.addEventListener('abort', () => { resolve() }, { once: true })
-      })
+      // The abort listener lives for this wait only: one added per wait and never removed
+      // piled up on a long-lived signal (MaxListenersExceededWarning, and a leak).
+      const onAbort = (): void => { this.#notify() }
+      signal?.addEventListener('abort', onAbort, { once: true })
+      try {
+        await new Promise<void>((resolve) => { this.#wake = resolve })
+      } finally {
+        signal?.removeEventListener('abort', onAbort)
+      }
     }
   }
 
