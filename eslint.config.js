@@ -25,7 +25,9 @@ function boundaries (layer, allowed) {
       'no-restricted-imports': ['error', {
         patterns: [
           ...forbidden.map((l) => ({ group: [`**/${l}/*`, `**/${l}/**`], message: `layer "${layer}" may not import "${l}" (dependencies point down: see docs/ARCHITECTURE.md)` })),
-          ...(layer === 'net' ? [] : [{ group: ['libp2p', '@libp2p/*', '@chainsafe/*', '@multiformats/*'], message: 'only the net layer knows libp2p' }])
+          ...(layer === 'net' ? [] : [{ group: ['libp2p', '@libp2p/*', '@chainsafe/*', '@multiformats/*'], message: 'only the net layer knows libp2p' }]),
+          // Features see networks through the read-only port, never the service that commits.
+          ...(layer === 'features' ? [{ group: ['**/network/*', '!**/network/networks.js'], message: 'features see networks only through src/network/networks.ts (the read-only Networks port)' }] : [])
         ]
       }]
     }

@@ -8,7 +8,7 @@
 import type { DeviceId } from '../core/ids.js'
 import type { AbortOptions } from '../core/lifecycle.js'
 import type { DirectStats, Mesh, NetCheck, PathKind, PunchStats, RecordStore, RelayStatus } from '../net/types.js'
-import type { NetworkService } from '../network/service.js'
+import type { Networks } from '../network/networks.js'
 import type { TunnelStats } from './reach/migration.js'
 
 /** The path test of one member. */
@@ -43,11 +43,11 @@ const memberTestMs = 5000
 /** Runs the checks. */
 export class Doctor {
   readonly #mesh: Mesh
-  readonly #networks: NetworkService
+  readonly #networks: Networks
   readonly #servesRelay: boolean
   readonly #tunnels: () => TunnelStats
 
-  constructor (mesh: Mesh, networks: NetworkService, servesRelay: boolean, tunnels: () => TunnelStats = () => ({ relayed: 0, moved: 0, failed: 0 })) {
+  constructor (mesh: Mesh, networks: Networks, servesRelay: boolean, tunnels: () => TunnelStats = () => ({ relayed: 0, moved: 0, failed: 0 })) {
     this.#mesh = mesh
     this.#networks = networks
     this.#servesRelay = servesRelay

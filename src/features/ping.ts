@@ -7,7 +7,7 @@
 import type { DeviceId } from '../core/ids.js'
 import type { AbortOptions } from '../core/lifecycle.js'
 import type { Mesh, PathKind } from '../net/types.js'
-import type { NetworkService } from '../network/service.js'
+import type { Networks } from '../network/networks.js'
 
 /** One attempt of `POST /api/v1/ping`. */
 export interface PingResult {
@@ -28,11 +28,11 @@ const dialMs = 5000
 /** Pings members. */
 export class Pinger {
   readonly #mesh: Mesh
-  readonly #networks: NetworkService
+  readonly #networks: Networks
   readonly #resolve: (ref: string) => DeviceId
 
   /** `resolve` turns a member name, device ID or ID prefix into a device (NOT_FOUND otherwise). */
-  constructor (mesh: Mesh, networks: NetworkService, resolve: (ref: string) => DeviceId) {
+  constructor (mesh: Mesh, networks: Networks, resolve: (ref: string) => DeviceId) {
     this.#mesh = mesh
     this.#networks = networks
     this.#resolve = resolve

@@ -9,6 +9,7 @@ import type { DeviceId, NetworkId } from '../core/ids.js'
 import type { Logger } from '../core/log.js'
 import type { AbortOptions, Startable } from '../core/lifecycle.js'
 import { Emitter } from '../core/emitter.js'
+import type { NetworkEvents, Networks } from './networks.js'
 import { WeftError } from '../core/errors.js'
 import type { DeviceKey } from '../identity/device-key.js'
 import { parseDeviceId } from '../identity/device-id.js'
@@ -23,13 +24,7 @@ import type { InviteRequest } from './invites.js'
 import { Connector } from './connector.js'
 import { DhtDiscovery } from './discovery.js'
 
-/** Events of the networks component. */
-export interface NetworkEvents extends Record<string, unknown> {
-  'network:changed': { networkId: NetworkId }
-  'network:removed': { networkId: NetworkId }
-  'member:online': { deviceId: DeviceId }
-  'member:offline': { deviceId: DeviceId }
-}
+export type { NetworkEvents } from './networks.js'
 
 /** Options of {@link NetworkService}. */
 export interface NetworkServiceOptions {
@@ -45,7 +40,7 @@ export interface NetworkServiceOptions {
 }
 
 /** Private networks of this device. */
-export class NetworkService implements Startable, ConnectionGate {
+export class NetworkService implements Startable, ConnectionGate, Networks {
   readonly events = new Emitter<NetworkEvents>()
   readonly key: DeviceKey
   readonly deviceName: string
@@ -145,6 +140,16 @@ export class NetworkService implements Startable, ConnectionGate {
       }
     }
     return out
+  }
+
+  /** The fellows with a live connection now. */
+  onlineFellows (): Set<DeviceId> {
+    return new Set([...this.fellowDevices()].filter((device) => this.mesh.link(device).online))
+  }
+
+  /** This device. */
+  get deviceId (): DeviceId {
+    return this.key.deviceId
   }
 
   /** Gate: true for devices sharing an active network with us. */

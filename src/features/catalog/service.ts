@@ -13,7 +13,7 @@ import type { DeviceId, NetworkId } from '../../core/ids.js'
 import type { Logger } from '../../core/log.js'
 import type { Startable } from '../../core/lifecycle.js'
 import type { Mesh } from '../../net/types.js'
-import type { NetworkService } from '../../network/service.js'
+import type { Networks } from '../../network/networks.js'
 import { GossipGarbage, blockList } from './faults.js'
 import type { CatalogFaults } from './faults.js'
 import { NetworkGossip } from './gossip.js'
@@ -59,7 +59,7 @@ export interface CatalogOptions {
   home: string
   deviceName: string
   mesh: Mesh
-  networks: NetworkService
+  networks: Networks
   logger: Logger
   gossip?: Partial<SwimParams>
   /** Registrations from the config file. */

@@ -8,7 +8,7 @@ import { WeftError } from '../../core/errors.js'
 import type { DeviceId, NetworkId } from '../../core/ids.js'
 import type { Logger } from '../../core/log.js'
 import type { Mesh } from '../../net/types.js'
-import type { NetworkService } from '../../network/service.js'
+import type { Networks } from '../../network/networks.js'
 import { connectService, listServices, notifyChanged } from './client.js'
 import type { ServiceConnection } from './client.js'
 import { DnsServer, dnsLabel } from './dns.js'
@@ -35,7 +35,7 @@ export interface ReachOptions {
   home: string
   deviceName: string
   mesh: Mesh
-  networks: NetworkService
+  networks: Networks
   logger: Logger
   /** Listen on a stable loopback address per member (default true). */
   stableAddresses?: boolean

@@ -13,7 +13,7 @@ import { WeftError } from '../../core/errors.js'
 import { Emitter } from '../../core/emitter.js'
 import { deviceIdFromPublicKey, parseDeviceId } from '../../identity/device-id.js'
 import type { Mesh, MeshStream } from '../../net/types.js'
-import type { NetworkService } from '../../network/service.js'
+import type { Networks } from '../../network/networks.js'
 import { IndexStore } from './index/store.js'
 import { shortId } from './model/vector.js'
 import { isConflictName } from './model/global.js'
@@ -50,7 +50,7 @@ export interface SyncServiceOptions {
   home: string
   deviceName: string
   mesh: Mesh
-  networks: NetworkService
+  networks: Networks
   logger: Logger
   /** Test fault: answer block requests with one bit flipped (peers must discard the data). */
   corruptBlockResponses?: boolean
@@ -123,7 +123,7 @@ export class SyncService implements Startable {
       corrupt: options.corruptBlockResponses === true
     })
     this.#configs = new FolderConfigStore(join(options.home, 'folders.json'))
-    this.#self = bepIdOf(options.networks.key.deviceId)
+    this.#self = bepIdOf(options.networks.deviceId)
     this.#syncthing = new SyncthingPeers({
       home: options.home,
       deviceName: options.deviceName,
