@@ -82,7 +82,7 @@ describe('weft send of a 5 GiB file', { skip }, () => {
       })
       send.once('exit', () => { reject(new Error(`weft send exited before printing a code: ${out}`)) })
     })
-    console.log(`# code after ${Date.now() - started} ms`)
+    console.log(`code after ${Date.now() - started} ms`)
     assert.match(offer.code ?? '', /^\d+-[a-z]+-[a-z]+$/)
     assert.equal(offer.bytesTotal, size)
     assert.equal(offer.state, 'waiting', 'offered before any hashing or sending')
@@ -90,7 +90,7 @@ describe('weft send of a 5 GiB file', { skip }, () => {
     const dir = join(receiver.home, 'downloads')
     const t0 = Date.now()
     const received = await run(receiver, ['receive', offer.code ?? '', '--dir', dir, '--json'], children)
-    console.log(`# 5 GiB received in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
+    console.log(`5 GiB received in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
     assert.equal(received.code, 0, received.stderr)
     assert.equal((JSON.parse(received.stdout) as Transfer).state, 'done')
     const [sendCode] = await sendExit as [number | null]

@@ -116,7 +116,7 @@ export class Transfers {
   }
 
   async start (): Promise<void> {
-    await this.#ctx.mesh.handle(sendProtocol, async (stream) => { await this.#serve(stream) }, { maxInboundStreams: 16, maxOutboundStreams: 16 })
+    await this.#ctx.mesh.handle(sendProtocol, async (stream) => { await this.#serve(stream) }, { maxInboundStreams: 16, maxOutboundStreams: 16, direct: true })
   }
 
   view (id: string): TransferView {
@@ -228,7 +228,9 @@ export class Transfers {
 
   /** Opens a fetch for file `index` from `offset`; returns the stream after the sender's answer. */
   async #openFetch (device: DeviceId, nameplate: number, token: string, index: number, file: OfferedFile, offset: number): Promise<FramedStream> {
-    const stream = await this.#ctx.mesh.openStream(device, sendProtocol, { signal: AbortSignal.timeout(15_000) })
+    // File bytes go over a connection of their own when the path allows (no multiplexer in the way).
+    const stream = await this.#ctx.mesh.openDirect(device, sendProtocol, { signal: AbortSignal.timeout(15_000) }).catch(() => undefined) ??
+      await this.#ctx.mesh.openStream(device, sendProtocol, { signal: AbortSignal.timeout(15_000) })
     const framed = new FramedStream(stream, 4096)
     await framed.send({ op: 'fetch', nameplate, token, file: index, offset })
     const answer = fetchAnswer.safeParse(await framed.expect({ signal: AbortSignal.timeout(15_000) }).catch((err: unknown) => { stream.abort(new Error('done')); throw err }))
