@@ -219,8 +219,8 @@ export class Transfers {
       const keepText = file.text === true && !toInbox
       const target = keepText ? null : await this.#fetchFile(view, device, nameplate, token, index, file, dir)
       if (keepText) view.text = (await this.#fetchText(view, device, nameplate, token, index, file)).toString('utf8')
-      const text = file.text === true && target !== null ? await readFile(target, 'utf8') : view.text ?? undefined
-      await recordReceived(this.#ctx.journal, { name: file.name, size: file.size, from: device, at: new Date().toISOString(), path: target, ...(file.text === true && text !== undefined ? { text } : {}) })
+      const text = file.text !== true ? undefined : target !== null ? await readFile(target, 'utf8') : view.text ?? undefined
+      await recordReceived(this.#ctx.journal, { name: file.name, size: file.size, from: device, at: new Date().toISOString(), path: target, ...(text !== undefined ? { text } : {}) })
         .catch((err: unknown) => { this.#ctx.log.warn({ err: toWeftError(err).message }, 'could not record a received file in the inbox journal') })
     }
     view.state = 'done'
@@ -424,7 +424,8 @@ export class Transfers {
     }
     await framed.stream.write(Buffer.concat([Buffer.from([changed ? 1 : 0]), hash.digest()]))
     await framed.stream.closeWrite()
-    const answer = verdict.safeParse(await framed.receive({ signal: AbortSignal.timeout(120_000) }).catch(() => undefined))
+    // Long: the receiver fsyncs the whole file before it answers; a receiver that goes away closes the stream sooner.
+    const answer = verdict.safeParse(await framed.receive({ signal: AbortSignal.timeout(15 * 60_000) }).catch(() => undefined))
     const failure = changed
       ? `${file.name} changed while it was being sent; the receiver did not keep it`
       : !answer.success ? `${file.name}: the receiver did not confirm it` : answer.data.ok ? null : `${file.name}: the receiver refused it: ${answer.data.error ?? 'no reason given'}`
