@@ -2,7 +2,9 @@
  * One-shot transfers between real daemons: a 200 MiB file sent with a short code, the
  * receiving daemon killed with SIGKILL part-way, restarted, and the same `weft receive`
  * resuming from the partial file to a SHA-256-checked copy; wrong, unknown and malformed codes
- * refused with clear errors and no crash; `--to` delivering into a member's inbox.
+ * refused with clear errors and no crash; `--to` delivering into a member's inbox; a file
+ * changed on the sender after it was offered ending in an error on both ends with nothing left
+ * under its name; directories, `--text`, and `weft inbox` listing what arrived.
  */
 import { describe, it, before, after } from 'node:test'
 import { strict as assert } from 'node:assert'
@@ -10,13 +12,14 @@ import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { mkdir, open, readFile, stat, writeFile } from 'node:fs/promises'
+import { mkdir, open, readFile, readdir, stat, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { once } from 'node:events'
 import { startTestnet, formNetwork, waitForOnline, waitFor, weftBin } from '../../src/testing/index.js'
 import type { Testnet, TestDaemon } from '../../src/testing/index.js'
 
-interface Transfer { code: string | null, state: string, resumedAt: number | null, files: string[] }
+interface Transfer { code: string | null, state: string, resumedAt: number | null, files: string[], text: string | null }
+interface Received { name: string, size: number, from: string, at: string, path: string | null, text?: string }
 
 async function sha (path: string): Promise<string> {
   const hash = createHash('sha256')
@@ -109,5 +112,57 @@ describe('weft send and receive', () => {
     const result = await sender.json<Transfer>(['send', src, '--to', 'receiver'])
     assert.equal(result.state, 'done')
     assert.equal(await readFile(join(receiver.home, 'inbox', 'note.txt'), 'utf8'), 'hello inbox\n')
+  })
+
+  it('a file changed on the sender after the offer ends in an error on both ends, and is not kept', async () => {
+    const src = join(sender.home, 'moving.bin')
+    await writeFile(src, randomBytes(3 * 1024 * 1024))
+    const send = await startSend(sender, [src])
+    children.push(send.child)
+    // Same size, other content; the modification time is set explicitly so the change does not
+    // depend on the file system's timestamp granularity.
+    await writeFile(src, randomBytes(3 * 1024 * 1024))
+    await utimes(src, new Date(1_000_000_000_000), new Date(1_000_000_000_000))
+    const dir = join(receiver.home, 'changed')
+    const result = await receiver.cli(['receive', send.code, '--dir', dir])
+    assert.notEqual(result.code, 0)
+    assert.match(result.stderr, /moving\.bin changed on the sender/)
+    assert.deepEqual(await readdir(dir), [], 'neither the file nor its partial copy is left')
+    const [sendCode] = await send.exit
+    assert.notEqual(sendCode, 0, 'weft send reports the failure too')
+  })
+
+  it('sends a directory with its layout, a --text message, and lists both in weft inbox', async () => {
+    const tree = join(sender.home, 'photos')
+    await mkdir(join(tree, '2026', 'june'), { recursive: true })
+    await writeFile(join(tree, 'index.txt'), 'top\n')
+    await writeFile(join(tree, '2026', 'june', 'beach.jpg'), randomBytes(100_000))
+    const send = await startSend(sender, [tree])
+    children.push(send.child)
+    const dir = join(receiver.home, 'albums')
+    const got = await receiver.json<Transfer>(['receive', send.code, '--dir', dir])
+    assert.deepEqual([...got.files].sort(), ['photos/2026/june/beach.jpg', 'photos/index.txt'])
+    assert.equal(await sha(join(dir, 'photos', '2026', 'june', 'beach.jpg')), await sha(join(tree, '2026', 'june', 'beach.jpg')))
+    assert.equal(await readFile(join(dir, 'photos', 'index.txt'), 'utf8'), 'top\n')
+    assert.equal((await send.exit)[0], 0)
+
+    const textSend = await startSend(sender, ['--text', 'the wifi password is on the fridge'])
+    children.push(textSend.child)
+    const text = await receiver.cli(['receive', textSend.code])
+    assert.equal(text.code, 0, text.stderr)
+    assert.equal(text.stdout, 'the wifi password is on the fridge\n')
+    assert.equal((await textSend.exit)[0], 0)
+
+    const inbox = await receiver.json<Received[]>(['inbox'])
+    const beach = inbox.find((e) => e.name === 'photos/2026/june/beach.jpg')
+    assert.equal(beach?.size, 100_000)
+    assert.equal(beach.from, sender.deviceId)
+    assert.equal(beach.path, join(dir, 'photos', '2026', 'june', 'beach.jpg'))
+    assert.ok(!Number.isNaN(Date.parse(beach.at)))
+    assert.ok(inbox.some((e) => e.text === 'the wifi password is on the fridge' && e.path === null))
+    assert.ok(inbox.some((e) => e.name === 'big.bin' && e.path === join(receiver.home, 'downloads', 'big.bin')))
+    assert.ok(!inbox.some((e) => e.name === 'moving.bin'), 'a file not kept is not in the inbox')
+    const plain = await receiver.cli(['inbox'])
+    assert.match(plain.stdout, /beach\.jpg/)
   })
 })

@@ -29,13 +29,14 @@ export function reachRoutes (reach: ReachService): Hono {
   })
   app.post('/send', async (c) => {
     const body = await parseBody(sendBody, async (): Promise<unknown> => await c.req.json())
-    return c.json(await reach.send(body.paths, body.to))
+    return c.json(await reach.send(body.paths, body.to, body.text))
   })
   app.post('/receive', async (c) => {
     const body = await parseBody(receiveBody, async (): Promise<unknown> => await c.req.json())
     return c.json(reach.transfers.receive(body.code, body.dir))
   })
   app.get('/transfers', (c) => c.json(reach.transfers.list()))
+  app.get('/inbox', async (c) => c.json(await reach.received()))
   app.get('/transfers/:id', (c) => c.json(reach.transfers.view(c.req.param('id'))))
   // A pipe end: the request body goes to the other end, the response body is what it sends.
   // The answer starts once another member opened the same topic.

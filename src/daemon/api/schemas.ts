@@ -73,8 +73,10 @@ export const forwardBody = z.object({
 
 /** Body of `POST /send` (weft send). */
 export const sendBody = z.object({
-  paths: z.array(z.string().min(1).max(4096)).min(1).max(1000),
-  to: z.string().min(1).max(128).optional()
+  paths: z.array(z.string().min(1).max(4096)).max(1000),
+  to: z.string().min(1).max(128).optional(),
+  /** A short message to send instead of files (`weft send --text`). */
+  text: z.string().max(64 * 1024).optional()
 }).strict()
 
 /** Body of `POST /receive` (weft receive). */

@@ -20,6 +20,8 @@ import { PipeBroker } from './pipe.js'
 import type { PipeEnd } from './pipe.js'
 import { Transfers } from './transfer.js'
 import type { TransferView } from './transfer.js'
+import { listReceived } from './transfer-files.js'
+import type { InboxEntry } from './transfer-files.js'
 import { TunnelDesk, TunnelMover } from './migration.js'
 import type { TunnelStats } from './migration.js'
 import { reachProtocol } from './protocol.js'
@@ -112,13 +114,19 @@ export class ReachService {
       isFellow: (device) => options.networks.fellowDevices().has(device),
       onlineFellows: () => [...options.networks.fellowDevices()].filter((d) => options.mesh.link(d).online).sort(),
       inbox: options.inbox ?? join(options.home, 'inbox'),
+      journal: join(options.home, 'received.jsonl'),
       log: options.logger
     })
   }
 
   /** Offers files to members under a short code, or pushes them to one member (device ID or name). */
-  async send (paths: string[], to?: string): Promise<TransferView> {
-    return await this.transfers.send(paths, to === undefined ? undefined : this.resolveMember(to))
+  async send (paths: string[], to?: string, text?: string): Promise<TransferView> {
+    return await this.transfers.send(paths, to === undefined ? undefined : this.resolveMember(to), text)
+  }
+
+  /** What this device has received, oldest first (`weft inbox`). */
+  async received (): Promise<InboxEntry[]> {
+    return await listReceived(join(this.#o.home, 'received.jsonl'))
   }
 
   /** Opens one end of pipe `topic` in a network (optional when this device is in one). */
