@@ -6,16 +6,16 @@
  */
 import type { DeviceId } from '../core/ids.js'
 import { Backoff } from '../core/backoff.js'
-import type { NetworkService } from './service.js'
+import type { ConnectorContext } from './context.js'
 import type { DhtDiscovery } from './discovery.js'
 
 const tickMs = 1000
 const pingEveryMs = 10_000
 const dialTimeoutMs = 10_000
 
-/** Reconnect loop of a {@link NetworkService}. */
+/** Reconnect loop of a the networks service. */
 export class Connector {
-  readonly #svc: NetworkService
+  readonly #svc: ConnectorContext
   readonly #backoff: Backoff<DeviceId>
   readonly #inflight = new Set<DeviceId>()
   readonly #timers: NodeJS.Timeout[] = []
@@ -24,7 +24,7 @@ export class Connector {
 
   readonly #discovery: DhtDiscovery
 
-  constructor (svc: NetworkService, options: { initialMs: number, maxMs: number }, discovery: DhtDiscovery) {
+  constructor (svc: ConnectorContext, options: { initialMs: number, maxMs: number }, discovery: DhtDiscovery) {
     this.#svc = svc
     this.#backoff = new Backoff(options)
     this.#discovery = discovery

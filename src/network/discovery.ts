@@ -16,7 +16,7 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto'
 import type { DeviceId, NetworkId } from '../core/ids.js'
 import { verifyByDevice } from '../identity/device-key.js'
-import type { NetworkService } from './service.js'
+import type { DiscoveryContext } from './context.js'
 
 /** Length of an epoch: keys rotate this often. */
 export const epochMs = 3600_000
@@ -73,12 +73,12 @@ export function openAddresses (secret: string, net: NetworkId, epoch: number, de
 
 /** Publishes this device's addresses and looks up members' in the mesh's DHT. */
 export class DhtDiscovery {
-  readonly #svc: NetworkService
+  readonly #svc: DiscoveryContext
   readonly #lastLookup = new Map<DeviceId, number>()
   #timer?: NodeJS.Timeout
   #soon?: NodeJS.Timeout
 
-  constructor (svc: NetworkService) {
+  constructor (svc: DiscoveryContext) {
     this.#svc = svc
   }
 

@@ -17,7 +17,7 @@ import type { MembershipState, NetworkRecord, Role } from './types.js'
 import type { InviteView } from './views.js'
 import { errorSchema, inviteProtocol, parseWire, redeemSchema, welcomeSchema } from './wire.js'
 import { errorFromWire } from './replication.js'
-import type { NetworkService } from './service.js'
+import type { InviteContext } from './context.js'
 
 /** What `weft net invite` asks for. */
 export interface InviteRequest {
@@ -29,11 +29,11 @@ export interface InviteRequest {
 const redeemTimeoutMs = 20_000
 const maxRedeemBytes = 4096
 
-/** Issues and redeems invites for a {@link NetworkService}. */
+/** Issues and redeems invites for a the networks service. */
 export class InviteDesk {
-  readonly #svc: NetworkService
+  readonly #svc: InviteContext
 
-  constructor (svc: NetworkService) {
+  constructor (svc: InviteContext) {
     this.#svc = svc
   }
 

@@ -13,7 +13,7 @@ import { entryId, verifyEntry, computeMembership } from './membership.js'
 import type { NetworkRecord, SignedEntry } from './types.js'
 import { errorSchema, maxAddressesPerDevice, maxEntries, membershipProtocol, parseWire, stateSchema } from './wire.js'
 import type { StateMessage } from './wire.js'
-import type { NetworkService } from './service.js'
+import type { ReplicationContext } from './context.js'
 
 const exchangeTimeoutMs = 15_000
 
@@ -25,11 +25,11 @@ export interface MergeResult {
   senderMoved: boolean
 }
 
-/** Runs the membership protocol for a {@link NetworkService}. */
+/** Runs the membership protocol for a the networks service. */
 export class Replicator {
-  readonly #svc: NetworkService
+  readonly #svc: ReplicationContext
 
-  constructor (svc: NetworkService) {
+  constructor (svc: ReplicationContext) {
     this.#svc = svc
   }
 
