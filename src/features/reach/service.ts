@@ -253,6 +253,12 @@ export class ReachService {
     this.#announce()
   }
 
+  /** Services this device exposes, with the names of their network and of the members allowed. */
+  exposed (): Array<ExposedService & { networkName: string, allowNames: string[] }> {
+    const names = new Map(this.#o.networks.peers().map((p) => [p.deviceId, p.name]))
+    return this.registry.list().map((s) => ({ ...s, networkName: this.#networkName(s.network), allowNames: s.allow.map((d) => names.get(d) ?? d.slice(0, 7)) }))
+  }
+
   /** Services members expose to this device, with the address to use. */
   services (): ServiceView[] {
     const fellows = this.#o.networks.fellowDevices()
