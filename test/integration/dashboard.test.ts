@@ -315,7 +315,7 @@ fetch(${JSON.stringify(url)} + '/api/v1/networks', { method: 'POST', credentials
     // The service beta exposed above is in the catalog, passing, on beta.
     const exposed = a.locator('section[aria-labelledby="catalog-title"] tr[data-instance="web"][data-device="beta"]')
     await exposed.and(a.locator('[data-healthy="true"]')).waitFor({ timeout: 30_000 })
-    assert.match(await exposed.innerText(), /weft-expose[\s\S]*passing[\s\S]*web\.service\.home\.weft/)
+    assert.match(await exposed.innerText(), /weft-expose[\s\S]*passing[\s\S]*web\.svc\.home\.weft/)
     // Its address is beta's stable address on this machine, the one the members' list gives.
     const stable = await a.locator('tr[data-remote="web"] code', { hasText: /^127\./ }).first().innerText()
     assert.equal(await exposed.locator('code', { hasText: /^127\./ }).first().innerText(), stable)
@@ -330,7 +330,7 @@ fetch(${JSON.stringify(url)} + '/api/v1/networks', { method: 'POST', credentials
       assert.equal(registered.code, 0, registered.stderr)
       const row = a.locator('section[aria-labelledby="catalog-title"] tr[data-instance="api"]')
       await row.and(a.locator('[data-healthy="true"]')).waitFor({ timeout: 30_000 })
-      assert.match(await row.innerText(), /v2[\s\S]*beta[\s\S]*passing[\s\S]*api\.service\.home\.weft/)
+      assert.match(await row.innerText(), /v2[\s\S]*beta[\s\S]*passing[\s\S]*api\.svc\.home\.weft/)
       await new Promise<void>((resolve) => { api.close(() => { resolve() }); api.closeAllConnections() })
       await row.and(a.locator('[data-health="critical"]')).waitFor({ timeout: 30_000 })
       assert.match(await row.innerText(), /critical[\s\S]*not in DNS answers/)
