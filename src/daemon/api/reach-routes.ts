@@ -74,7 +74,8 @@ export function reachRoutes (reach: ReachService): Hono {
       },
       cancel () { end.stream.abort(new Error('the local end went away')) }
     })
-    return new Response(out, { headers: { 'content-type': 'application/octet-stream', 'x-weft-peer': end.peer } })
+    const peerName = reach.memberName(end.peer)
+    return new Response(out, { headers: { 'content-type': 'application/octet-stream', 'x-weft-peer': end.peer, ...(peerName === undefined ? {} : { 'x-weft-peer-name': encodeURIComponent(peerName) }) } })
   })
   return app
 }

@@ -253,6 +253,11 @@ export class ReachService {
     this.#announce()
   }
 
+  /** A member's name, when this device knows it. */
+  memberName (device: DeviceId): string | undefined {
+    return this.#o.networks.peers().find((p) => p.deviceId === device)?.name
+  }
+
   /** Services this device exposes, with the names of their network and of the members allowed. */
   exposed (): Array<ExposedService & { networkName: string, allowNames: string[] }> {
     const names = new Map(this.#o.networks.peers().map((p) => [p.deviceId, p.name]))
