@@ -254,7 +254,9 @@ export class CatalogService implements Startable {
       device: dnsLabel(i.deviceName),
       address: i.address,
       port: i.port,
-      healthy: i.healthy
+      healthy: i.healthy,
+      // Another member's exposed service is answered from reach (which knows whether it is exposed to this device).
+      source: i.source === 'expose' && i.device !== this.#self ? 'expose' : i.source
     }))
   }
 

@@ -48,6 +48,8 @@ describe('DNS answers', () => {
       { priority: 0, weight: 1, port: 3000, target: 'pi.home.weft' },
       { priority: 0, weight: 1, port: 8080, target: 'laptop.home.weft' }
     ])
+    const hidden = ask('web.svc.home.weft', 'SRV', [{ service: 'web', network: 'home', device: 'tv', address: '127.90.0.2', port: 9000, healthy: true, source: 'expose' }])
+    assert.equal(hidden.answers?.some((a) => JSON.stringify(a.data).includes('tv.home.weft')), false, 'a service exposed but not to this device is not answered')
     const none = ask('web.svc.home.weft', 'SRV', instances.map((i) => ({ ...i, healthy: false })))
     assert.equal(rcode(none), 3, 'no healthy instance: NXDOMAIN')
   })

@@ -37,6 +37,8 @@ export interface DnsServiceInstance {
   port: number
   /** False when its checks fail: it is left out, and so is the member's exposed service of that port. */
   healthy?: boolean
+  /** 'expose' for another member's exposed service: answered only when reach lists it (it is exposed to this device). */
+  source?: string
 }
 
 const ttl = 10
@@ -80,13 +82,17 @@ export function answerQuery (query: Packet, members: DnsMember[], instances: Dns
   return { ...response, answers, additionals }
 }
 
-/** Where a service name points: who exposes it (reach) and who registered it (catalog), once each, without instances whose checks fail. */
+/**
+ * Where a service name points: who exposes it to this device (reach) and who registered it
+ * (catalog), once each, without instances whose checks fail. Exposed services come from reach
+ * alone, so that `--allow` holds for names too; the catalog only vetoes failing ones.
+ */
 export function serviceTargets (service: string, network: string, members: DnsMember[], instances: DnsServiceInstance[]): Array<{ target: string, address: string, port: number }> {
   const mine = instances.filter((i) => i.service === service && i.network === network)
   const failing = new Set(mine.filter((i) => i.healthy === false).map((i) => `${i.device}:${i.port}`))
   const out = new Map<string, { target: string, address: string, port: number }>()
   for (const i of mine) {
-    if (i.healthy === false) continue
+    if (i.healthy === false || i.source === 'expose') continue
     out.set(`${i.device}:${i.port}`, { target: `${i.device}.${network}.weft`, address: i.address, port: i.port })
   }
   for (const m of members) {
