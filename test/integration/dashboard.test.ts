@@ -156,9 +156,9 @@ fetch(${JSON.stringify(url)} + '/api/v1/networks', { method: 'POST', credentials
     await goTo(a, 'device')
     assert.equal(await a.getByTestId('device-name').innerText(), 'alpha')
     assert.equal(await a.getByTestId('device-id').innerText(), alpha.deviceId)
-    await a.getByRole('button', { name: 'Copy device ID' }).waitFor()
-    await a.getByRole('button', { name: 'QR code' }).click()
-    await a.getByRole('img', { name: `QR code of device ID ${alpha.deviceId}` }).waitFor()
+    await a.getByRole('button', { name: 'Copy device ID', exact: true }).waitFor()
+    await a.getByRole('button', { name: 'QR code', exact: true }).click()
+    await a.getByRole('img', { name: `QR code of weft device ID ${alpha.deviceId}` }).waitFor()
     // Before the doctor route lands the view says so; after, it shows the report.
     const { url, token } = await alpha.apiAccess()
     const doctor = await fetch(`${url}/api/v1/doctor`, { headers: { authorization: `Bearer ${token}` } })
@@ -170,6 +170,29 @@ fetch(${JSON.stringify(url)} + '/api/v1/networks', { method: 'POST', credentials
       assert.match(shown, /NAT: /)
       if (report.nat?.mapping === 'unknown') assert.match(shown, /NAT: unknown/)
     }
+  })
+
+  it('shows the Syncthing device ID and its QR apart from weft\'s, and adds and removes a Syncthing device', async () => {
+    const a = pages[0] ?? await signedInPage(context, alpha)
+    await goTo(a, 'device')
+    const { id } = await alpha.json<{ id: string }>(['syncthing', 'ls'])
+    assert.notEqual(id, alpha.deviceId, 'the Syncthing ID is not weft\'s')
+    assert.equal(await a.getByTestId('syncthing-id').innerText(), id)
+    await a.getByRole('button', { name: 'Copy Syncthing device ID' }).waitFor()
+    await a.getByRole('button', { name: 'Syncthing QR code' }).click()
+    await a.getByRole('img', { name: `QR code of Syncthing device ID ${id}` }).waitFor()
+    // Another daemon's Syncthing ID stands in for a Syncthing app's.
+    const other = (await beta.json<{ id: string }>(['syncthing', 'ls'])).id
+    const form = a.getByRole('form', { name: 'Add a Syncthing device' })
+    await form.getByLabel('Syncthing device ID').fill(other)
+    await form.getByLabel('Name').fill('phone')
+    await form.getByRole('button', { name: 'Add device' }).click()
+    await a.locator(`[data-syncthing-device="${other}"]`).waitFor()
+    assert.deepEqual((await alpha.json<{ devices: Array<{ id: string, name: string }> }>(['syncthing', 'ls'])).devices.map((d) => [d.id, d.name]), [[other, 'phone']])
+    await a.getByRole('button', { name: 'Remove Syncthing device phone' }).click()
+    await confirmDialog(a, 'Remove')
+    await a.locator(`[data-syncthing-device="${other}"]`).waitFor({ state: 'detached' })
+    assert.deepEqual((await alpha.json<{ devices: unknown[] }>(['syncthing', 'ls'])).devices, [])
   })
 
   it('makes an invite in one dashboard, accepts it in the other, and both show the other online', async () => {
@@ -292,7 +315,7 @@ fetch(${JSON.stringify(url)} + '/api/v1/networks', { method: 'POST', credentials
     // The service beta exposed above is in the catalog, passing, on beta.
     const exposed = a.locator('section[aria-labelledby="catalog-title"] tr[data-instance="web"][data-device="beta"]')
     await exposed.and(a.locator('[data-healthy="true"]')).waitFor({ timeout: 30_000 })
-    assert.match(await exposed.innerText(), /weft-expose[\s\S]*passing[\s\S]*web\.service\.home\.weft/)
+    assert.match(await exposed.innerText(), /weft-expose[\s\S]*passing[\s\S]*web\.svc\.home\.weft/)
     // Its address is beta's stable address on this machine, the one the members' list gives.
     const stable = await a.locator('tr[data-remote="web"] code', { hasText: /^127\./ }).first().innerText()
     assert.equal(await exposed.locator('code', { hasText: /^127\./ }).first().innerText(), stable)
@@ -307,7 +330,7 @@ fetch(${JSON.stringify(url)} + '/api/v1/networks', { method: 'POST', credentials
       assert.equal(registered.code, 0, registered.stderr)
       const row = a.locator('section[aria-labelledby="catalog-title"] tr[data-instance="api"]')
       await row.and(a.locator('[data-healthy="true"]')).waitFor({ timeout: 30_000 })
-      assert.match(await row.innerText(), /v2[\s\S]*beta[\s\S]*passing[\s\S]*api\.service\.home\.weft/)
+      assert.match(await row.innerText(), /v2[\s\S]*beta[\s\S]*passing[\s\S]*api\.svc\.home\.weft/)
       await new Promise<void>((resolve) => { api.close(() => { resolve() }); api.closeAllConnections() })
       await row.and(a.locator('[data-health="critical"]')).waitFor({ timeout: 30_000 })
       assert.match(await row.innerText(), /critical[\s\S]*not in DNS answers/)

@@ -236,7 +236,7 @@ describe('service reach', () => {
     assert.equal((await bravo.cli(['status'])).code, 0, 'the daemon still answers')
   })
 
-  it('dig resolves member and service names', async (t) => {
+  it('dig resolves member and service names, and SOCKS5 accepts the same service names', async (t) => {
     if (!await have('dig')) return t.skip('dig is not installed (apt-get install bind9-dnsutils)')
     const { dns } = await bravo.json<{ dns: string }>(['status'])
     const [host = '', port = ''] = dns.split(':')
@@ -244,8 +244,24 @@ describe('service reach', () => {
     const address = web?.address?.split(':')[0]
     const a = await run('dig', ['+short', '+time=5', '+tries=1', '-p', port, `@${host}`, 'alpha.home.weft', 'A'])
     assert.equal(a.stdout.trim(), address)
-    const srv = await run('dig', ['+short', '+time=5', '+tries=1', '-p', port, `@${host}`, 'web.svc.home.weft', 'SRV'])
+    // The catalog checks the exposed service first (a failing check would leave it out): wait for its answer.
+    const srv = await waitFor('web.svc.home.weft answers', async () => {
+      const r = await run('dig', ['+short', '+time=5', '+tries=1', '-p', port, `@${host}`, 'web.svc.home.weft', 'SRV'])
+      return r.stdout.trim() === '' ? undefined : r
+    }, 20_000, 200)
     assert.equal(srv.stdout.trim(), `0 1 ${httpPort} alpha.home.weft.`)
+    const alias = await run('dig', ['+short', '+time=5', '+tries=1', '-p', port, `@${host}`, 'web.service.home.weft', 'SRV'])
+    assert.equal(alias.stdout.trim(), srv.stdout.trim(), 'the older alias gets the same answer')
+    if (await have('curl')) {
+      // The same names work through SOCKS5: the name picks the service and a member exposing it.
+      const { socks } = await bravo.json<{ socks: string }>(['status'])
+      for (const name of ['web.svc.home.weft', 'web.service.home.weft']) {
+        const viaSocks = await run('curl', ['-sS', '--max-time', '20', '--socks5-hostname', socks, `http://${name}:${httpPort}/by-name`])
+        assert.equal(viaSocks.stdout, 'hello from alpha: /by-name\n', `${name} through SOCKS5: ${viaSocks.stderr}`)
+      }
+      const unknown = await run('curl', ['-sS', '--max-time', '20', '--socks5-hostname', socks, `http://nothing.svc.home.weft:${httpPort}/`])
+      assert.notEqual(unknown.code, 0, 'a service nobody exposes is refused')
+    }
     const missing = await run('dig', ['+time=5', '+tries=1', '-p', port, `@${host}`, 'nobody.home.weft', 'A'])
     assert.match(missing.stdout, /status: NXDOMAIN/)
   })

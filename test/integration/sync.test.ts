@@ -145,4 +145,24 @@ describe('folder sync between two devices', () => {
     await rm(fa, { recursive: true })
     await rename(away, fa)
   })
+
+  it('names, not IDs: an offer names the member and the network to pass to --net, status names the peers', async () => {
+    const [home] = await a.json<Array<{ id: string, name: string }>>(['net', 'ls'])
+    assert.equal(home?.name, 'home')
+    const notes = join(a.home, 'Notes')
+    await mkdir(notes)
+    const added = await a.cli(['folder', 'add', notes, '--net', home.id, '--id', 'notes-1'])
+    assert.equal(added.code, 0, added.stderr)
+    assert.match(added.stdout, /shared with network home\nother members accept it with: weft folder add PATH --net home --id notes-1\n/, 'the network by name, though given by ID')
+    const offer = await waitFor('desktop is offered notes-1', async () => {
+      const ls = await b.cli(['folder', 'ls'])
+      return ls.stdout.split('\n').find((l) => l.startsWith('offered: notes-1'))
+    }, 30_000, 200)
+    assert.equal(offer, `offered: notes-1 ("notes-1") by laptop (${a.deviceId.slice(0, 7)}) in network home; accept with: weft folder add PATH --net home --id notes-1`)
+    const status = await waitFor('laptop syncs sync-1 with desktop', async () => {
+      const out = (await a.cli(['folder', 'status', 'sync-1'])).stdout
+      return out.includes('desktop (') ? out : undefined
+    }, 30_000, 200)
+    assert.match(status, new RegExp(`peers +desktop \\(${b.deviceId.slice(0, 7)}\\)`))
+  })
 })

@@ -75,6 +75,8 @@ export interface Folder {
   lastScanAt: number | null
   failed: Array<{ name: string, error: string }>
   peers: string[]
+  /** Syncthing devices the folder is shared with. */
+  syncthing?: string[]
 }
 
 /** A folder a member offers. */
@@ -141,4 +143,22 @@ export interface MeshLinks {
   network: string
   edges: Array<{ from: string, to: string, path: PathKind, rttMs: number | null }>
   unanswered: string[]
+}
+
+/** One Syncthing device of GET /syncthing. */
+export interface SyncthingDevice {
+  id: string
+  name: string
+  addresses: string[]
+  connected: boolean
+  peer: { name: string, client: string, address: string } | null
+  folders: string[]
+}
+
+/** GET /syncthing: this device's Syncthing ID (not its weft ID), its devices, and devices that called. */
+export interface SyncthingDevices {
+  id: string
+  listen: string | null
+  devices: SyncthingDevice[]
+  pending: Array<{ device: string, address: string }>
 }

@@ -33,6 +33,17 @@ function bytes (n: number): string {
   return `${i === 0 ? n : n.toFixed(1)} ${units[i] ?? ''}`
 }
 
+/** A device as people know it: its name with the short ID, or the short ID alone. */
+function who (id: string, names: Record<string, string>): string {
+  const name = names[id]
+  return name === undefined ? id.slice(0, 7) : `${name} (${id.slice(0, 7)})`
+}
+
+/** A word as a shell reads it back (quoted when it has anything but safe characters). */
+function shellWord (word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`
+}
+
 function describe (f: FolderView): string {
   const lines = [
     `${f.id}  ${f.label !== f.id ? `"${f.label}"  ` : ''}${f.path}`,
@@ -40,12 +51,12 @@ function describe (f: FolderView): string {
     `  local    ${f.local.files} files, ${f.local.directories} dirs, ${bytes(f.local.bytes)}`,
     `  global   ${f.global.files} files, ${f.global.directories} dirs, ${bytes(f.global.bytes)}`,
     `  need     ${f.need.files} files, ${bytes(f.need.bytes)}, ${f.need.deletes} deletes`,
-    `  peers    ${f.peers.length === 0 ? 'none connected' : f.peers.map((p) => p.slice(0, 7)).join(', ')}`
+    `  peers    ${f.peers.length === 0 ? 'none connected' : f.peers.map((p) => who(p, f.deviceNames)).join(', ')}`
   ]
   if (f.progress !== null) lines.push(`  progress ${bytes(f.progress.bytesDone)} of ${bytes(f.progress.bytesTotal)}, ${f.progress.filesDone}/${f.progress.filesTotal} files, ${bytes(f.rateBytesPerSecond)}/s${f.etaSeconds === null ? '' : `, ETA ${f.etaSeconds}s`}`)
   if (f.scan !== null) lines.push(`  scanning ${f.scan.filesHashed} files hashed, ${bytes(f.scan.bytesHashed)}`)
   for (const item of f.failed.slice(0, 10)) lines.push(`  failed   ${item.name}: ${item.error}`)
-  for (const bad of f.badBlocks) lines.push(`  bad data ${bad.device.slice(0, 7)} sent ${bad.count} block(s) that failed verification (discarded)`)
+  for (const bad of f.badBlocks) lines.push(`  bad data ${who(bad.device, f.deviceNames)} sent ${bad.count} block(s) that failed verification (discarded)`)
   return lines.join('\n')
 }
 
@@ -105,7 +116,10 @@ export function registerFolderCommands (program: Command): void {
       const view = flags.wait === true ? await follow(ctx, added.id) : added
       if (view.state === 'error') process.exitCode = 1
       if (ctx.json) printJson(view)
-      else process.stdout.write(`added folder ${view.id} (${view.path}), shared with network ${flags.net}\nother members accept it with: weft folder add PATH --net ${flags.net} --id ${view.id}\n`)
+      else {
+        const net = view.networkName ?? flags.net
+        process.stdout.write(`added folder ${view.id} (${view.path}), shared with network ${net}\nother members accept it with: weft folder add PATH --net ${shellWord(net)} --id ${view.id}\n`)
+      }
     })
 
   folder.command('ls').description('folders, and folders members offer').action(async (_f: unknown, command: Command) => {
@@ -114,7 +128,11 @@ export function registerFolderCommands (program: Command): void {
     if (ctx.json) return printJson(list)
     if (list.folders.length === 0) process.stdout.write('no folders: weft folder add PATH --net NAME\n')
     else printTable(['ID', 'STATE', 'TYPE', 'FILES', 'SIZE', 'NEED', 'PATH'], list.folders.map((f) => [f.id, f.state, f.type, String(f.local.files), bytes(f.local.bytes), f.need.files === 0 ? '-' : `${f.need.files} files`, f.path]))
-    for (const o of list.offered) process.stdout.write(`offered: ${o.id} ("${o.label}") by ${o.device.slice(0, 7)}; accept with: weft folder add PATH --net NAME --id ${o.id}\n`)
+    for (const o of list.offered) {
+      const by = o.deviceName === null ? o.device.slice(0, 7) : `${o.deviceName} (${o.device.slice(0, 7)})`
+      const net = o.networkName === null ? o.network === null ? 'NAME' : o.network : shellWord(o.networkName)
+      process.stdout.write(`offered: ${o.id} ("${o.label}") by ${by}${o.networkName === null ? '' : ` in network ${o.networkName}`}; accept with: weft folder add PATH --net ${net} --id ${o.id}\n`)
+    }
   })
 
   folder.command('status [id]').description('state, counts, need, progress, rate and ETA')

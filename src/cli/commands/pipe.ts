@@ -37,7 +37,11 @@ export function registerPipeCommand (program: Command): void {
         process.stdin.pipe(req)
       })
       if (response.statusCode !== 200) throw await errorOf(response)
-      if (process.stderr.isTTY && !ctx.json) process.stderr.write(`joined with ${String(response.headers['x-weft-peer'] ?? '?').slice(0, 7)}\n`)
+      if (process.stderr.isTTY && !ctx.json) {
+        const id = String(response.headers['x-weft-peer'] ?? '?').slice(0, 7)
+        const name = response.headers['x-weft-peer-name']
+        process.stderr.write(`joined with ${typeof name === 'string' ? `${decodeURIComponent(name)} (${id})` : id}\n`)
+      }
       for await (const chunk of response) {
         if (!process.stdout.write(chunk as Buffer)) await new Promise((resolve) => process.stdout.once('drain', resolve))
       }

@@ -48,13 +48,13 @@ export function registerReachCommands (program: Command): void {
   const services = program.command('services').description('services offered by members and by this device')
   services.command('ls').description('what members expose, with the address to use').action(async (_f: unknown, command: Command) => {
     const ctx = contextOf(command)
-    const list = await (await ctx.client()).request<{ exposed: ExposedService[], remote: ServiceView[] }>('GET', '/services')
+    const list = await (await ctx.client()).request<{ exposed: Array<ExposedService & { networkName?: string, allowNames?: string[] }>, remote: ServiceView[] }>('GET', '/services')
     if (ctx.json) return printJson(list)
     if (list.remote.length === 0) process.stdout.write('members expose no services to this device\n')
     else printTable(['DEVICE', 'SERVICE', 'PORT', 'NETWORK', 'ONLINE', 'ADDRESS'], list.remote.map((s) => [s.deviceName, s.name, String(s.port), s.networkName, s.online ? 'yes' : 'no', s.address ?? '-']))
     if (list.exposed.length > 0) {
       process.stdout.write('\nexposed by this device:\n')
-      printTable(['SERVICE', 'LOCAL', 'NETWORK', 'ALLOW'], list.exposed.map((s) => [s.name, `${s.host}:${s.port}`, s.network.slice(0, 12), s.allow.length === 0 ? 'all members' : s.allow.map((d) => d.slice(0, 7)).join(',')]))
+      printTable(['SERVICE', 'LOCAL', 'NETWORK', 'ALLOW'], list.exposed.map((s) => [s.name, `${s.host}:${s.port}`, s.networkName ?? s.network.slice(0, 12), s.allow.length === 0 ? 'all members' : (s.allowNames ?? s.allow.map((d) => d.slice(0, 7))).join(',')]))
     }
   })
 

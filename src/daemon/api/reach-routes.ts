@@ -9,7 +9,7 @@ import { exposeBody, forwardBody, parseBody, receiveBody, sendBody } from './sch
 /** Builds the reach routes (mounted at the API root). */
 export function reachRoutes (reach: ReachService): Hono {
   const app = new Hono()
-  app.get('/services', (c) => c.json({ exposed: reach.registry.list(), remote: reach.services() }))
+  app.get('/services', (c) => c.json({ exposed: reach.exposed(), remote: reach.services() }))
   app.post('/services', async (c) => {
     const body = await parseBody(exposeBody, async (): Promise<unknown> => await c.req.json())
     return c.json(await reach.expose(body))
@@ -75,7 +75,8 @@ export function reachRoutes (reach: ReachService): Hono {
       },
       cancel () { end.stream.abort(new Error('the local end went away')) }
     })
-    return new Response(out, { headers: { 'content-type': 'application/octet-stream', 'x-weft-peer': end.peer } })
+    const peerName = reach.memberName(end.peer)
+    return new Response(out, { headers: { 'content-type': 'application/octet-stream', 'x-weft-peer': end.peer, ...(peerName === undefined ? {} : { 'x-weft-peer-name': encodeURIComponent(peerName) }) } })
   })
   return app
 }

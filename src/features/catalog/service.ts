@@ -245,15 +245,18 @@ export class CatalogService implements Startable {
       i.source === 'expose' && i.device !== this.#self ? { ...i, address: this.#o.stableAddress?.(i.device) ?? i.address } : i)
   }
 
-  /** Healthy instances as the DNS server answers `NAME.service.NET.weft`. */
+  /** Instances as the DNS server answers `NAME.svc.NET.weft` (failing ones marked, so that DNS leaves them out). */
   dnsInstances (): DnsServiceInstance[] {
     if (this.#store === undefined) return []
-    return this.instances({ health: 'healthy' }).map((i) => ({
+    return this.instances().map((i) => ({
       service: i.name,
       network: dnsLabel(i.networkName),
       device: dnsLabel(i.deviceName),
       address: i.address,
-      port: i.port
+      port: i.port,
+      healthy: i.healthy,
+      // Another member's exposed service is answered from reach (which knows whether it is exposed to this device).
+      source: i.source === 'expose' && i.device !== this.#self ? 'expose' : i.source
     }))
   }
 

@@ -11,7 +11,8 @@ import type { Mesh } from '../../net/types.js'
 import type { Networks } from '../../network/networks.js'
 import { connectService, listServices, notifyChanged } from './client.js'
 import type { ServiceConnection } from './client.js'
-import { DnsServer, dnsLabel } from './dns.js'
+import { DnsServer, dnsLabel, serviceTargets } from './dns.js'
+import { parseWeftName } from './names.js'
 import type { DnsMember, DnsServiceInstance } from './dns.js'
 import { ForwardListener } from './listener.js'
 import { UdpForwardListener } from './udp.js'
@@ -191,21 +192,34 @@ export class ReachService {
     for (const peer of this.#o.networks.peers()) {
       const address = this.#addresses.get(peer.deviceId)
       if (address === undefined) continue
-      const services = (this.#directory.get(peer.deviceId)?.services ?? []).map((s) => ({ name: s.name, port: s.port, network: s.networkName }))
+      const services = (this.#directory.get(peer.deviceId)?.services ?? []).map((s) => ({ name: s.name, port: s.port, network: s.networkName, udp: s.udp }))
       out.push({ device: peer.deviceId, name: peer.name, networks: peer.networks.map(dnsLabel), address, services })
     }
     return out
   }
 
-  /** The member a host stands for: `DEVICE.NET.weft` or a stable address. */
-  resolveHost (host: string): DeviceId | undefined {
+  /**
+   * The member a host stands for (`DEVICE.NET.weft` or a stable address), or for a service
+   * name (`NAME.svc.NET.weft`, alias `NAME.service.NET.weft`) a member exposing that service
+   * that is online and not failing its catalog checks, and the service.
+   */
+  resolveHost (host: string): { device: DeviceId, service?: string } | undefined {
     const name = host.toLowerCase().replace(/\.$/, '')
-    if (/^\d+\.\d+\.\d+\.\d+$/.test(name)) return this.memberAt(name)
-    const labels = name.split('.')
-    if (labels.length !== 3 || labels[2] !== 'weft') return undefined
-    const [device = '', net = ''] = labels
-    const found = this.dnsMembers().filter((m) => m.networks.includes(net) && (dnsLabel(m.name) === device || m.device.slice(0, 7).toLowerCase() === device))
-    return found.length === 1 ? found[0]?.device : undefined
+    if (/^\d+\.\d+\.\d+\.\d+$/.test(name)) {
+      const device = this.memberAt(name)
+      return device === undefined ? undefined : { device }
+    }
+    const parsed = parseWeftName(name)
+    const members = this.dnsMembers()
+    if (parsed?.kind === 'member') {
+      const found = members.filter((m) => m.networks.includes(parsed.network) && (dnsLabel(m.name) === parsed.device || m.device.slice(0, 7).toLowerCase() === parsed.device))
+      return found.length === 1 && found[0] !== undefined ? { device: found[0].device } : undefined
+    }
+    if (parsed?.kind !== 'service') return undefined
+    const targets = new Set(serviceTargets(parsed.service, parsed.network, members.map((m) => ({ ...m, services: m.services.filter((s) => !s.udp) })), this.#o.dnsServices?.() ?? []).map((t) => t.target))
+    const exposing = members.filter((m) => targets.has(`${dnsLabel(m.name)}.${parsed.network}.weft`) && m.services.some((s) => s.name === parsed.service && !s.udp && dnsLabel(s.network) === parsed.network))
+    const member = exposing.find((m) => this.#o.mesh.link(m.device).online) ?? exposing[0]
+    return member === undefined ? undefined : { device: member.device, service: parsed.service }
   }
 
   async stop (): Promise<void> {
@@ -245,6 +259,17 @@ export class ReachService {
   async unexpose (name: string): Promise<void> {
     await this.registry.remove(name)
     this.#announce()
+  }
+
+  /** A member's name, when this device knows it. */
+  memberName (device: DeviceId): string | undefined {
+    return this.#o.networks.peers().find((p) => p.deviceId === device)?.name
+  }
+
+  /** Services this device exposes, with the names of their network and of the members allowed. */
+  exposed (): Array<ExposedService & { networkName: string, allowNames: string[] }> {
+    const names = new Map(this.#o.networks.peers().map((p) => [p.deviceId, p.name]))
+    return this.registry.list().map((s) => ({ ...s, networkName: this.#networkName(s.network), allowNames: s.allow.map((d) => names.get(d) ?? d.slice(0, 7)) }))
   }
 
   /** Services members expose to this device, with the address to use. */

@@ -1,10 +1,12 @@
 /**
  * A SOCKS5 proxy (RFC 1928: no authentication, CONNECT only) on loopback, so that
  * `curl --socks5-hostname 127.0.0.1:PORT http://DEVICE.NET.weft:8080/` reaches a member's
- * service, like Tailscale's userspace networking. Destinations are member names under
- * `.weft` (resolved by weft) or members' stable addresses; the port picks the member's
- * exposed service. Anything else is refused with the matching SOCKS reply code. The
- * handshake is bounded in size and time.
+ * service, like Tailscale's userspace networking. Destinations are the names DNS answers
+ * (names.ts): a member name `DEVICE.NET.weft` or a stable address, where the port picks the
+ * member's exposed service, or a service name `NAME.svc.NET.weft` (or its alias
+ * `NAME.service.NET.weft`), where the name picks the service and a member exposing it.
+ * Anything else is refused with the matching SOCKS reply code. The handshake is bounded in
+ * size and time.
  */
 import { createServer } from 'node:net'
 import type { AddressInfo, Server, Socket } from 'node:net'
@@ -16,8 +18,8 @@ import { splice } from './splice.js'
 
 /** What the proxy needs: find the member and service, and connect. */
 export interface SocksTargets {
-  /** The member a `.weft` name or a stable address stands for. */
-  resolve: (host: string) => DeviceId | undefined
+  /** The member a `.weft` name or a stable address stands for, and the service when the name is a service name. */
+  resolve: (host: string) => { device: DeviceId, service?: string } | undefined
   /** The name of the member's service on `port`, if it exposes one to us. */
   serviceOn: (device: DeviceId, port: number) => string | undefined
   connect: (device: DeviceId, service: string) => Promise<ServiceConnection>
@@ -102,9 +104,10 @@ export class SocksServer {
       else if (atyp === 4) { await reader.read(16); answer(reply.addressNotSupported); socket.end(); return } else throw new Error(`address type ${atyp ?? '?'}`)
       const port = (await reader.read(2)).readUInt16BE(0)
       if (command !== 1) { answer(reply.commandNotSupported); socket.end(); return }
-      device = targets.resolve(host)
-      if (device === undefined) { answer(host.toLowerCase().replace(/\.$/, '').endsWith('.weft') ? reply.hostUnreachable : reply.notAllowed); socket.end(); return }
-      service = targets.serviceOn(device, port)
+      const target = targets.resolve(host)
+      if (target === undefined) { answer(host.toLowerCase().replace(/\.$/, '').endsWith('.weft') ? reply.hostUnreachable : reply.notAllowed); socket.end(); return }
+      device = target.device
+      service = target.service ?? targets.serviceOn(device, port)
       if (service === undefined) { answer(reply.refused); socket.end(); return }
     } catch (err) {
       log.debug({ err: err instanceof Error ? err.message : String(err) }, 'SOCKS handshake failed')

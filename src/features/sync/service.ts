@@ -34,7 +34,7 @@ import type { BepDeviceId, FolderId, FolderType, VersioningConfig } from './type
 import { BlockServer } from './serve/block-server.js'
 import { BufferPool } from './wire/buffer-pool.js'
 import { fileRecordView, folderView } from './views.js'
-import type { FileRecordView, FolderView, OfferView } from './views.js'
+import type { FileRecordView, FolderView, Names, OfferView } from './views.js'
 
 /** A direct BEP link that closes sooner than this after opening counts as a failed path. */
 const directGraceMs = 30_000
@@ -97,7 +97,7 @@ export class SyncService implements Startable {
   readonly #configs: FolderConfigStore
   readonly #runners = new Map<FolderId, FolderRunner>()
   readonly #exchanges = new Map<DeviceId, Exchange>()
-  readonly #offers = new Map<string, OfferView>()
+  readonly #offers = new Map<string, Omit<OfferView, 'deviceName' | 'networkName'>>()
   readonly #linking = new Map<DeviceId, Promise<Exchange>>()
   /** Devices whose direct BEP connection failed early: their links use the mesh connection until then. */
   readonly #meshOnly = new Map<DeviceId, { until: number, ms: number }>()
@@ -469,14 +469,33 @@ export class SyncService implements Startable {
 
   /** Every folder, and the folders members offer that this device has not added. */
   list (): { folders: FolderView[], offered: OfferView[] } {
-    return { folders: [...this.#runners.keys()].map((id) => this.view(id)), offered: [...this.#offers.values()] }
+    const names = this.#names()
+    return {
+      folders: [...this.#runners.keys()].map((id) => this.view(id, names)),
+      offered: [...this.#offers.values()].map((o) => ({ ...o, deviceName: names.device(o.device), networkName: o.network === null ? null : names.network(o.network) }))
+    }
+  }
+
+  /** Names for the IDs views show: members' names, then Syncthing devices' names; networks' names. */
+  #names (): Names {
+    const members = new Map(this.#o.networks.peers().map((p) => [p.deviceId, p.name]))
+    return {
+      device: (id) => members.get(id) ?? this.#syncthing.device(id)?.name ?? null,
+      network: (id) => {
+        try {
+          return this.#o.networks.summary(id).name
+        } catch {
+          return null
+        }
+      }
+    }
   }
 
   /** Status of one folder. */
-  view (id: string): FolderView {
+  view (id: string, names = this.#names()): FolderView {
     const runner = this.#get(id)
     const peers = [...this.#exchanges.values()].filter((e) => e.link.open && e.sent.has(runner.config.id)).map((e) => e.link.device)
-    return folderView(runner, this.#db, peers)
+    return folderView(runner, this.#db, peers, names)
   }
 
   /** This device's record of `name` in a folder, and the global (winning) one; NOT_FOUND when neither exists. */

@@ -13,6 +13,8 @@ export interface FolderView {
   label: string
   path: string
   network: NetworkId
+  /** The network's name, when this device knows it. */
+  networkName: string | null
   type: FolderType
   state: FolderState
   error: string | null
@@ -34,6 +36,8 @@ export interface FolderView {
   peers: DeviceId[]
   /** Syncthing devices the folder is shared with. */
   syncthing: DeviceId[]
+  /** Names of the devices above (peers, bad blocks, Syncthing devices), by device ID, where known. */
+  deviceNames: Record<string, string>
 }
 
 /** A folder a member offers that this device has not added. */
@@ -41,11 +45,21 @@ export interface OfferView {
   id: FolderId
   label: string
   device: DeviceId
+  /** The offering member's (or Syncthing device's) name, when known. */
+  deviceName: string | null
   network: NetworkId | null
+  /** The network's name, when known (what `--net` takes). */
+  networkName: string | null
+}
+
+/** How views turn IDs into names (null when unknown). */
+export interface Names {
+  device: (id: DeviceId) => string | null
+  network: (id: NetworkId) => string | null
 }
 
 /** Builds the view of a folder. */
-export function folderView (runner: FolderRunner, index: IndexStore, peers: DeviceId[]): FolderView {
+export function folderView (runner: FolderRunner, index: IndexStore, peers: DeviceId[], names: Names): FolderView {
   const { config } = runner
   // Kept counters (one row read): no pass over the folder's records.
   const { global, need } = index.overview(config.id, config.type)
@@ -56,6 +70,7 @@ export function folderView (runner: FolderRunner, index: IndexStore, peers: Devi
     label: config.label,
     path: config.path,
     network: config.network,
+    networkName: names.network(config.network),
     type: config.type,
     state: runner.state,
     error: runner.error ?? null,
@@ -71,8 +86,18 @@ export function folderView (runner: FolderRunner, index: IndexStore, peers: Devi
     bytesFromPeers: runner.bytesFromPeers,
     badBlocks: [...runner.badBlocks].map(([device, count]) => ({ device, count })),
     peers,
-    syncthing: [...(config.syncthing ?? [])]
+    syncthing: [...(config.syncthing ?? [])],
+    deviceNames: deviceNames([...peers, ...runner.badBlocks.keys(), ...(config.syncthing ?? [])], names)
   }
+}
+
+function deviceNames (ids: DeviceId[], names: Names): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const id of ids) {
+    const name = names.device(id)
+    if (name !== null) out[id] = name
+  }
+  return out
 }
 
 /** One file's record as `weft folder file` shows it (Syncthing's /rest/db/file, in short). */

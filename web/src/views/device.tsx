@@ -1,5 +1,5 @@
 /**
- * "This device": name, device ID (copy, QR), version, uptime, addresses, and the NAT and
+ * "This device": name, weft device ID (copy, QR), the Syncthing card (syncthing.tsx), version, uptime, addresses, and the NAT and
  * reachability summary of `GET /api/v1/doctor` where the daemon has that route.
  */
 import type { JSX } from 'preact'
@@ -9,6 +9,7 @@ import { duration, pathWords, rtt } from '../format'
 import { QrCode } from '../qr'
 import type { Doctor, Status } from '../types'
 import { CopyButton } from '../ui'
+import { SyncthingCard } from './syncthing'
 
 type DoctorState = { kind: 'loading' } | { kind: 'absent' } | { kind: 'failed', message: string } | { kind: 'ready', report: Doctor }
 
@@ -147,14 +148,15 @@ export function DeviceView ({ status }: { status: Status }): JSX.Element {
         <dl class="facts">
           <div><dt>Name</dt><dd data-testid="device-name">{status.name}</dd></div>
           <div>
-            <dt>Device ID</dt>
+            <dt>weft device ID</dt>
             <dd>
               <code class="device-id" data-testid="device-id">{status.deviceId}</code>
               <span class="inline-actions">
                 <CopyButton text={status.deviceId} label="Copy device ID" />
                 <button type="button" class="small" aria-expanded={showQr} aria-controls="device-qr" onClick={() => { setShowQr(!showQr) }}>{showQr ? 'Hide QR code' : 'QR code'}</button>
               </span>
-              <div id="device-qr" hidden={!showQr}>{showQr && <QrCode text={status.deviceId} label={`QR code of device ID ${status.deviceId}`} />}</div>
+              <div id="device-qr" hidden={!showQr}>{showQr && <QrCode text={status.deviceId} label={`QR code of weft device ID ${status.deviceId}`} />}</div>
+              <p class="muted small-text">For weft invites and members only; a Syncthing app needs the Syncthing device ID below.</p>
             </dd>
           </div>
           <div><dt>Version</dt><dd>weft {status.version}</dd></div>
@@ -165,6 +167,7 @@ export function DeviceView ({ status }: { status: Status }): JSX.Element {
           <div><dt>SOCKS5 proxy</dt><dd>{status.socks === null ? 'off' : <code>{status.socks}</code>}</dd></div>
         </dl>
       </section>
+      <SyncthingCard />
       <Reachability />
     </div>
   )

@@ -8,6 +8,7 @@ import { useState } from 'preact/hooks'
 import { api } from '../api'
 import type { Catalog, CatalogInstance, NetworkSummary, Services, Status } from '../types'
 import { CopyButton, ErrorNote, useAction, useConfirm } from '../ui'
+import { memberHost, serviceHost } from '../names'
 
 function ExposeForm ({ networks, onChange }: { networks: NetworkSummary[], onChange: () => void }): JSX.Element | null {
   const confirm = useConfirm()
@@ -79,7 +80,7 @@ function Remote ({ services, status }: { services: Services, status: Status }): 
           <div class="scroll"><table>
             <thead><tr><th scope="col">Service</th><th scope="col">On</th><th scope="col">Status</th><th scope="col">Address to use</th><th scope="col">By name</th></tr></thead>
             <tbody>{services.remote.map((s) => {
-              const host = `${s.deviceName}.${s.networkName}.weft`
+              const host = memberHost(s.deviceName, s.networkName)
               return (
                 <tr key={`${s.device}-${s.name}`} data-remote={s.name}>
                   <th scope="row">{s.name}{s.udp && <span class="tag">UDP</span>}</th>
@@ -87,8 +88,8 @@ function Remote ({ services, status }: { services: Services, status: Status }): 
                   <td><span class={`dot ${s.online ? 'on' : 'off'}`}>{s.online ? 'member online' : 'member offline'}</span></td>
                   <td>{s.address === null ? <span class="muted">none (use SOCKS5 or weft forward)</span> : <><code>{s.address}</code> <CopyButton text={s.address} label={`Copy address of ${s.name}`} /></>}</td>
                   <td>
-                    {status.dns !== null && <div><code>{s.name}.svc.{s.networkName}.weft</code> <span class="muted">(DNS at {status.dns})</span></div>}
-                    {status.socks !== null && <div><code>{host}:{s.port}</code> <span class="muted">(SOCKS5 at {status.socks})</span></div>}
+                    {status.dns !== null && <div><code>{serviceHost(s.name, s.networkName)}</code> <span class="muted">(DNS at {status.dns})</span></div>}
+                    {status.socks !== null && !s.udp && <div><code>{serviceHost(s.name, s.networkName)}:{s.port}</code> or <code>{host}:{s.port}</code> <span class="muted">(SOCKS5 at {status.socks})</span></div>}
                   </td>
                 </tr>
               )
@@ -144,7 +145,7 @@ function CatalogCard ({ catalog, status }: { catalog: Catalog, status: Status })
                     {i.output !== '' && <div class="muted small-text">{i.output.length > 120 ? `${i.output.slice(0, 120)}…` : i.output}</div>}
                   </td>
                   <td><code>{i.address}:{i.port}</code> <CopyButton text={`${i.address}:${i.port}`} label={`Copy address of ${i.name} on ${i.deviceName}`} /></td>
-                  <td>{i.healthy ? <code>{i.name}.service.{i.networkName}.weft</code> : <span class="muted">not in DNS answers</span>}{status.dns !== null && i.healthy && <span class="muted"> (DNS at {status.dns})</span>}</td>
+                  <td>{i.healthy ? <code>{serviceHost(i.name, i.networkName)}</code> : <span class="muted">not in DNS answers</span>}{status.dns !== null && i.healthy && <span class="muted"> (DNS at {status.dns})</span>}</td>
                 </tr>
               ))}</tbody>
             </table></div>
