@@ -77,7 +77,7 @@ export function registerCatalogCommands (program: Command): void {
       printTable(['NAME', 'DEVICE', 'NETWORK', 'STATE', 'INCARNATION', 'SINCE'], rows.map((m) => [m.name + (m.self ? ' (this device)' : ''), m.deviceId.slice(0, 7), m.networkName, m.state, String(m.incarnation), ago(m.since)]))
     })
 
-  const catalog = program.command('catalog').description('services of the network\'s members, with health (issue 7)')
+  const catalog = program.command('catalog').description('services of the network\'s members, with health')
   const lsOptions = (c: Command): Command => c.option('--net <name>', 'only this network').option('--name <service>', 'only this service').option('--tag <tag>', 'only instances with this tag').option('--health <h>', 'any, healthy, passing, warning or critical', 'any')
   lsOptions(catalog.command('ls').description('service instances with their health'))
     .action(async (flags: { net?: string, name?: string, tag?: string, health: string }, command: Command) => {
