@@ -2,29 +2,13 @@
  * `node.folders`: folder sync (Syncthing's Block Exchange Protocol) with a network's members,
  * as `weft folder ...` offers it, over the daemon's SyncService.
  */
-import type { SyncService } from '../features/sync/service.js'
-import type { FolderType, VersioningConfig } from '../features/sync/types.js'
+import type { AddFolderRequest, SyncService } from '../features/sync/service.js'
 import type { FileRecordView, FolderView, OfferView } from '../features/sync/views.js'
 import { addFolderBody } from '../daemon/api/schemas.js'
 import { checked } from './validate.js'
 
-/** What {@link Folders.add} takes. */
-export interface AddFolderOptions {
-  /** Network (name or ID) whose members the folder is shared with. */
-  network: string
-  /** Folder ID; to accept a folder a member offers, use its ID (default: a new random ID). */
-  id?: string
-  /** Label shown to members (default: the ID). */
-  label?: string
-  /** `sendreceive` (default), `sendonly` or `receiveonly`. */
-  type?: FolderType
-  /** Keep replaced or deleted files: `{ type: 'trashcan', cleanoutDays }` or `{ type: 'simple', keep }`. */
-  versioning?: VersioningConfig
-  /** Full rescan interval in seconds (default 3600; changes are also watched). */
-  rescanIntervalS?: number
-  /** Watch the directory for changes (default true). */
-  watch?: boolean
-}
+/** What {@link Folders.add} takes: `weft folder add`'s request without the path. */
+export type AddFolderOptions = Omit<AddFolderRequest, 'path'>
 
 /** Synced folders of this node. */
 export class Folders {

@@ -60,15 +60,23 @@ export interface SyncServiceOptions {
   version?: string
 }
 
-/** What `weft folder add` asks for. */
+/** What `weft folder add` (and the library's `folders.add`) asks for. */
 export interface AddFolderRequest {
+  /** The directory to sync (created if missing). */
   path: string
+  /** Network (name or ID) whose members the folder is shared with. */
   network: string
+  /** Folder ID; to accept a folder a member offers, use its ID (default: a new random ID). */
   id?: string
+  /** Label shown to members (default: the ID). */
   label?: string
+  /** `sendreceive` (default), `sendonly` or `receiveonly`. */
   type?: FolderType
+  /** Keep replaced or deleted files: `{ type: 'trashcan', cleanoutDays }` or `{ type: 'simple', keep }`. */
   versioning?: VersioningConfig
+  /** Full rescan interval in seconds (default 3600; changes are also watched). */
   rescanIntervalS?: number
+  /** Watch the directory for changes (default true). */
   watch?: boolean
 }
 
