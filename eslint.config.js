@@ -1,7 +1,13 @@
 // Lint: type-aware TypeScript rules, and the layer boundaries of docs/ARCHITECTURE.md
 // (dependencies point down only: core < identity < net < network < daemon < cli, library).
+import { readFileSync } from 'node:fs'
 import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
+
+/** Packages only installed for development: shipped code (src/ outside its tests) may not import them. */
+const devOnly = Object.keys(JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')).devDependencies)
+  .filter((name) => !name.startsWith('@types/'))
+  .map((name) => ({ group: [name, `${name}/*`], message: `${name} is a devDependency: shipped code may not import it (test helpers live in test/support/)` }))
 
 const layers = {
   core: [],
@@ -17,13 +23,15 @@ const layers = {
 }
 const all = Object.keys(layers)
 
-function boundaries (layer, allowed) {
+function boundaries (layer, allowed, shipped) {
   const forbidden = all.filter((l) => l !== layer && !allowed.includes(l))
   return {
-    files: [`src/${layer}/**/*.ts`],
+    files: shipped ? [`src/${layer}/**/*.ts`] : [`src/${layer}/**/*.test.ts`],
+    ...(shipped ? { ignores: ['src/**/*.test.ts'] } : {}),
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [
+          ...(shipped ? devOnly : []),
           ...forbidden.map((l) => ({ group: [`**/${l}/*`, `**/${l}/**`], message: `layer "${layer}" may not import "${l}" (dependencies point down: see docs/ARCHITECTURE.md)` })),
           ...(layer === 'net' ? [] : [{ group: ['libp2p', '@libp2p/*', '@chainsafe/*', '@multiformats/*'], message: 'only the net layer knows libp2p' }]),
           // Features see networks through the read-only port, never the service that commits.
@@ -48,7 +56,7 @@ export default tseslint.config(
       'no-console': 'error'
     }
   },
-  ...Object.entries(layers).map(([layer, allowed]) => boundaries(layer, allowed)),
+  ...Object.entries(layers).flatMap(([layer, allowed]) => [boundaries(layer, allowed, true), boundaries(layer, allowed, false)]),
   {
     // Unit tests of any layer may use the test helpers (nothing shipped imports them).
     files: ['src/**/*.test.ts'],

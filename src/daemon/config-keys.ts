@@ -9,7 +9,7 @@ import { WeftError } from '../core/errors.js'
 import { configSchema, portKeys, validateConfig } from './config.js'
 import type { Config, PortKey } from './config.js'
 
-/** A schema without its default, optional, nullable and preprocess wrappers. */
+/** A schema without its default, prefault, optional, nullable and preprocess wrappers. */
 interface Leaf {
   schema: z.ZodType
   nullable: boolean
@@ -22,7 +22,7 @@ function unwrap (schema: z.ZodType): Leaf {
   let nullable = false
   let duration = false
   for (;;) {
-    if (s instanceof z.ZodDefault || s instanceof z.ZodOptional) s = s.unwrap() as z.ZodType
+    if (s instanceof z.ZodDefault || s instanceof z.ZodPrefault || s instanceof z.ZodOptional) s = s.unwrap() as z.ZodType
     else if (s instanceof z.ZodNullable) { nullable = true; s = s.unwrap() as z.ZodType } else if (s instanceof z.ZodPipe) { duration = true; s = s.out as z.ZodType } else return { schema: s, nullable, duration }
   }
 }

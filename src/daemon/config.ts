@@ -7,7 +7,7 @@ import { z } from 'zod'
 import { WeftError } from '../core/errors.js'
 import { msDuration, secondsDuration } from '../core/duration-schema.js'
 import { logLevels } from '../core/log.js'
-import { readFileIfExists, writeFileAtomic } from '../core/atomic-file.js'
+import { readJsonFile, validateJson, writeJsonFile } from '../core/json-file.js'
 import { registrationSchema } from '../features/catalog/types.js'
 import { checkSwimParams, defaultSwimParams } from '../features/catalog/swim/params.js'
 
@@ -15,8 +15,6 @@ import { checkSwimParams, defaultSwimParams } from '../features/catalog/swim/par
 export const defaultApiPort = 7557
 /** Default TCP port of the peer-to-peer listener. */
 export const defaultP2pPort = 7558
-/** Default listen addresses: TCP on every interface. Add `/ip4/0.0.0.0/tcp/7559/ws` for WebSockets. */
-const defaultListen = [`/ip4/0.0.0.0/tcp/${defaultP2pPort}`, `/ip6/::/tcp/${defaultP2pPort}`]
 
 /** Default loopback port of the DNS server for member and service names. */
 export const defaultDnsPort = 7553
@@ -39,7 +37,6 @@ const relaySchema = z.object({
   maxCircuitBytes: z.number().int().min(65_536).default(1024 * 1024 * 1024),
   maxCircuitSeconds: secondsDuration(z.number().int().min(10).max(86_400)).default(3600)
 }).strict()
-const relayDefaults = { enabled: false, maxReservations: 128, maxCircuitsPerPeer: 16, maxCircuitBytes: 1024 * 1024 * 1024, maxCircuitSeconds: 3600 }
 
 const deviceName = z.string().trim().min(1).max(64).regex(/^[^\s/]+$/, 'no spaces or slashes')
 
@@ -48,16 +45,20 @@ export const portKeys = ['api.port', 'p2p.listen', 'reach.dns', 'reach.socks'] a
 /** One of {@link portKeys}. */
 export type PortKey = typeof portKeys[number]
 
-/** Schema of config.json. */
+/**
+ * Schema of config.json. Each default is written once, on its setting: a missing section is
+ * read as `{}` (`prefault`), which fills in the defaults of the settings under it.
+ */
 export const configSchema = z.object({
   version: z.literal(1),
   deviceName,
   api: z.object({
     host: z.enum(['127.0.0.1', '::1', 'localhost']).default('127.0.0.1'),
     port: z.number().int().min(0).max(65535).default(defaultApiPort)
-  }).strict().default({ host: '127.0.0.1', port: defaultApiPort }),
+  }).strict().prefault({}),
   p2p: z.object({
-    listen: z.array(z.string().startsWith('/')).default(defaultListen),
+    /** Listen addresses: TCP on every interface by default. Add `/ip4/0.0.0.0/tcp/7559/ws` for WebSockets. */
+    listen: z.array(z.string().startsWith('/')).default([`/ip4/0.0.0.0/tcp/${defaultP2pPort}`, `/ip6/::/tcp/${defaultP2pPort}`]),
     announce: z.array(z.string().startsWith('/')).default([]),
     mdns: z.boolean().default(true),
     mdnsIntervalMs: msDuration(z.number().int().min(1000).max(3_600_000)).default(10_000),
@@ -66,12 +67,12 @@ export const configSchema = z.object({
     /** Relays to hold reservations on, besides members that serve as relays. */
     relays: z.array(peerAddress).default([]),
     /** Serve as a relay for the members of this device's networks. */
-    relay: relaySchema.default(relayDefaults),
+    relay: relaySchema.prefault({}),
     /** DHT role: auto is server when serving as a relay, client when bootstrap peers or relays are configured, else off. */
     dht: z.enum(['auto', 'server', 'client', 'off']).default('auto'),
     /** Upgrade relayed connections to direct ones by hole punching. */
     holePunching: z.boolean().default(true)
-  }).strict().default({ listen: defaultListen, announce: [], mdns: true, mdnsIntervalMs: 10_000, bootstrap: [], relays: [], relay: relayDefaults, dht: 'auto', holePunching: true }),
+  }).strict().prefault({}),
   reach: z.object({
     /** DNS server for DEVICE.NET.weft and NAME.svc.NET.weft. */
     dns: loopbackEndpoint.default(`127.0.0.1:${defaultDnsPort}`),
@@ -79,10 +80,10 @@ export const configSchema = z.object({
     socks: loopbackEndpoint.default(`127.0.0.1:${defaultSocksPort}`),
     /** Listen on a stable loopback address per member for each of its services. */
     stableAddresses: z.boolean().default(true)
-  }).strict().default({ dns: `127.0.0.1:${defaultDnsPort}`, socks: `127.0.0.1:${defaultSocksPort}`, stableAddresses: true }),
+  }).strict().prefault({}),
   log: z.object({
     level: z.enum(logLevels).default('info')
-  }).strict().default({ level: 'info' }),
+  }).strict().prefault({}),
   syncthing: z.object({
     /**
      * BEP listener for Syncthing devices (`tcp://HOST:PORT`), or null. Off by default: weft
@@ -91,7 +92,7 @@ export const configSchema = z.object({
      * in, 22001 is the documented choice (tcp://0.0.0.0:22001).
      */
     listen: z.string().regex(/^tcp[46]?:\/\/(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'tcp://HOST:PORT').nullable().default(null)
-  }).strict().default({ listen: null }),
+  }).strict().prefault({}),
   catalog: z.object({
     /** SWIM parameters (milliseconds for the `...Ms` ones, counts); unset ones take the defaults in docs/ARCHITECTURE.md. */
     gossip: z.object(Object.fromEntries(Object.keys(defaultSwimParams).map((k) => [k, (k.endsWith('Ms') ? msDuration(z.number().positive()) : z.number().positive()).optional()]))).strict()
@@ -102,7 +103,7 @@ export const configSchema = z.object({
       .default({}),
     /** Services registered from the config file (as `weft catalog register` takes them). */
     services: z.array(registrationSchema).max(256).default([])
-  }).strict().default({ gossip: {}, services: [] }),
+  }).strict().prefault({}),
   /**
    * Port settings whose port weft chose (at init, because nobody gave one): when that port is
    * taken at start, weft moves it to a free one and writes it here. Setting one yourself takes
@@ -122,31 +123,19 @@ export function defaultConfig (name?: string): Config {
 
 /** Validates a parsed config; CONFIG_INVALID naming the field otherwise. */
 export function validateConfig (value: unknown, source: string): Config {
-  const result = configSchema.safeParse(value)
-  if (!result.success) {
-    const issue = result.error.issues[0]
-    const where = issue?.path.length === 0 ? '' : `${issue?.path.join('.') ?? ''}: `
-    throw new WeftError('CONFIG_INVALID', `${source}: ${where}${issue?.message ?? 'invalid'}`)
-  }
-  return result.data
+  return validateJson(configSchema, value, source)
 }
 
 /** Reads and validates the config file; NOT_INITIALIZED if absent. */
 export async function loadConfig (path: string): Promise<Config> {
-  const raw = await readFileIfExists(path)
-  if (raw === undefined) throw new WeftError('NOT_INITIALIZED', `no config at ${path}: run "weft init" first`)
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(raw.toString('utf8'))
-  } catch (err) {
-    throw new WeftError('CONFIG_INVALID', `${path}: not valid JSON (${(err as Error).message})`)
-  }
-  return validateConfig(parsed, path)
+  const config = await readJsonFile(path, configSchema)
+  if (config === undefined) throw new WeftError('NOT_INITIALIZED', `no config at ${path}: run "weft init" first`)
+  return config
 }
 
 /** Writes the config atomically (0600). */
 export async function saveConfig (path: string, config: Config): Promise<void> {
-  await writeFileAtomic(path, JSON.stringify(config, null, 2) + '\n')
+  await writeJsonFile(path, config)
 }
 
 /** The DHT role `auto` stands for, given the rest of the config. */

@@ -25,8 +25,8 @@ export interface MergeResult {
   senderMoved: boolean
 }
 
-/** Runs the membership protocol for a the networks service. */
-export class Replicator {
+/** Runs the membership protocol (push, merge, answer) for the networks service. */
+export class MembershipReplicator {
   readonly #svc: ReplicationContext
 
   constructor (svc: ReplicationContext) {

@@ -18,7 +18,7 @@ import { computeMembership, createGenesis, createRemove } from './membership.js'
 import type { MembershipState, NetworkRecord, SignedEntry } from './types.js'
 import type { NetworkStore } from './store.js'
 import type { InviteView, MemberView, NetworkSummary } from './views.js'
-import { Replicator } from './replication.js'
+import { MembershipReplicator } from './replication.js'
 import { InviteDesk } from './invites.js'
 import type { InviteRequest } from './invites.js'
 import { Connector } from './connector.js'
@@ -52,7 +52,7 @@ export class NetworkService implements Startable, ConnectionGate, Networks {
   readonly #lastSeen = new Map<DeviceId, number>()
   /** Fellow members with an open connection, as announced by `member:online`. */
   readonly #onlineFellows = new Set<DeviceId>()
-  readonly #replicator: Replicator
+  readonly #replicator: MembershipReplicator
   readonly #invites: InviteDesk
   readonly #connector: Connector
   readonly #discovery: DhtDiscovery
@@ -69,7 +69,7 @@ export class NetworkService implements Startable, ConnectionGate, Networks {
     this.log = options.logger
     this.#store = options.store
     this.#version = options.version ?? null
-    this.#replicator = new Replicator(this)
+    this.#replicator = new MembershipReplicator(this)
     this.#invites = new InviteDesk(this)
     this.#discovery = new DhtDiscovery(this)
     this.#connector = new Connector(this, options.reconnect ?? { initialMs: 1000, maxMs: 30_000 }, this.#discovery)

@@ -5,8 +5,7 @@
 import { readdir, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { z } from 'zod'
-import { WeftError } from '../core/errors.js'
-import { readFileIfExists, writeFileAtomic } from '../core/atomic-file.js'
+import { readJsonFile, stateFileError, writeJsonFile } from '../core/json-file.js'
 import type { NetworkId } from '../core/ids.js'
 import type { NetworkRecord } from './types.js'
 import { maxAddressesPerDevice, maxEntries, signedEntrySchema } from './wire.js'
@@ -50,25 +49,17 @@ export class NetworkStore {
     const records: NetworkRecord[] = []
     for (const name of names.filter((n) => /^[0-9a-f]{32}\.json$/.test(n)).sort()) {
       const path = join(this.#dir, name)
-      const raw = await readFileIfExists(path)
-      if (raw === undefined) continue
-      let parsed: unknown
-      try {
-        parsed = JSON.parse(raw.toString('utf8'))
-      } catch {
-        throw new WeftError('CONFIG_INVALID', `network file ${path} is not valid JSON`)
-      }
-      const result = recordSchema.safeParse(parsed)
-      if (!result.success) throw new WeftError('CONFIG_INVALID', `network file ${path} is invalid: ${result.error.issues[0]?.path.join('.') ?? ''} ${result.error.issues[0]?.message ?? ''}`)
-      if (`${result.data.id}.json` !== name) throw new WeftError('CONFIG_INVALID', `network file ${path} holds network ${result.data.id}`)
-      records.push(result.data)
+      const record = await readJsonFile(path, recordSchema)
+      if (record === undefined) continue
+      if (`${record.id}.json` !== name) throw stateFileError(path, 'id', `holds network ${record.id}, not the one its name says`)
+      records.push(record)
     }
     return records
   }
 
   /** Atomically writes a record. */
   async save (record: NetworkRecord): Promise<void> {
-    await writeFileAtomic(this.#path(record.id), JSON.stringify(record, null, 2) + '\n')
+    await writeJsonFile(this.#path(record.id), record)
   }
 
   /** Deletes a record. */

@@ -10,7 +10,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import { z } from 'zod'
 import { WeftError } from '../../core/errors.js'
-import { readFileIfExists, writeFileAtomic } from '../../core/atomic-file.js'
+import { readJsonFile, writeJsonFile } from '../../core/json-file.js'
 
 /** How long a login link stays valid (ms). */
 export const loginLinkTtlMs = 15 * 60_000
@@ -60,17 +60,16 @@ export class DashboardSessions {
 
   /** Reads the saved sessions; a damaged file is ignored (everyone signs in again). */
   async load (): Promise<void> {
-    const raw = await readFileIfExists(this.#file)
-    if (raw === undefined) return
-    let parsed: ReturnType<typeof stored.safeParse>
+    let file: z.infer<typeof stored> | undefined
     try {
-      parsed = stored.safeParse(JSON.parse(raw.toString('utf8')))
-    } catch {
-      return
+      file = await readJsonFile(this.#file, stored)
+    } catch (err) {
+      if (err instanceof WeftError && err.code === 'CONFIG_INVALID') return
+      throw err
     }
-    if (!parsed.success) return
+    if (file === undefined) return
     const now = this.#now()
-    this.#sessions = new Map(parsed.data.sessions.filter((s) => s.expiresAt > now).map((s) => [s.id, s]))
+    this.#sessions = new Map(file.sessions.filter((s) => s.expiresAt > now).map((s) => [s.id, s]))
   }
 
   /** A new one-time login code, valid for {@link loginLinkTtlMs}. */
@@ -122,6 +121,6 @@ export class DashboardSessions {
   async #save (): Promise<void> {
     const now = this.#now()
     const sessions = [...this.#sessions.values()].filter((s) => s.expiresAt > now)
-    await writeFileAtomic(this.#file, JSON.stringify({ version: 1, sessions }) + '\n', { mode: 0o600 })
+    await writeJsonFile(this.#file, { version: 1, sessions }, { mode: 0o600 })
   }
 }

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod'
 import { WeftError } from '../../core/errors.js'
-import { readFileIfExists, writeFileAtomic } from '../../core/atomic-file.js'
+import { readJsonFile, writeJsonFile } from '../../core/json-file.js'
 import type { NetworkId } from '../../core/ids.js'
 import { registrationSchema } from './types.js'
 import type { StoredRegistration } from './types.js'
@@ -32,14 +32,8 @@ export class Registrations {
   }
 
   async load (): Promise<void> {
-    const raw = await readFileIfExists(this.#path)
-    if (raw === undefined) return
-    let parsed: z.infer<typeof fileSchema>
-    try {
-      parsed = fileSchema.parse(JSON.parse(raw.toString('utf8')))
-    } catch (err) {
-      throw new WeftError('CONFIG_INVALID', `${this.#path}: not a valid catalog file (${err instanceof Error ? err.message.slice(0, 200) : 'invalid'})`, { cause: err })
-    }
+    const parsed = await readJsonFile(this.#path, fileSchema)
+    if (parsed === undefined) return
     this.#api = new Map(parsed.services.map((s) => { const r = { ...s, network: s.network as NetworkId }; return [keyOf(r), r] }))
   }
 
@@ -79,7 +73,7 @@ export class Registrations {
   }
 
   async #save (next: Map<string, StoredRegistration>): Promise<void> {
-    await writeFileAtomic(this.#path, JSON.stringify({ version: 1, services: [...next.values()] }, null, 2) + '\n')
+    await writeJsonFile(this.#path, { version: 1, services: [...next.values()] })
     this.#api = next
   }
 }

@@ -53,8 +53,8 @@ export interface ReplicaStats {
   streamsRefused: number
 }
 
-/** Options of {@link Replicator}. */
-export interface ReplicatorOptions {
+/** Options of {@link CatalogReplicator}. */
+export interface CatalogReplicatorOptions {
   mesh: Mesh
   store: ReplicaStore
   clock: HybridClock
@@ -71,11 +71,11 @@ function toWire (e: Entry): WireEntry {
 }
 
 /** Pushes, syncs and serves the replicated map. */
-export class Replicator {
+export class CatalogReplicator {
   readonly stats: ReplicaStats = { entriesReceived: 0, entriesApplied: 0, entriesRejected: 0, streamsRefused: 0 }
-  readonly #o: ReplicatorOptions
+  readonly #o: CatalogReplicatorOptions
 
-  constructor (options: ReplicatorOptions) {
+  constructor (options: CatalogReplicatorOptions) {
     this.#o = options
   }
 

@@ -23,7 +23,7 @@ import { HybridClock } from './hlc.js'
 import { checkCas, checkKey, checkValue, kvView } from './kv.js'
 import { Registrations } from './registrations.js'
 import type { SourcedRegistration } from './registrations.js'
-import { Replicator } from './replica.js'
+import { CatalogReplicator } from './replica.js'
 import { ReplicaStore } from './store.js'
 import type { Entry } from './store.js'
 import { GossipTransport } from './transport.js'
@@ -100,7 +100,7 @@ export class CatalogService implements Startable {
   readonly #off: Array<() => void> = []
   #store?: ReplicaStore
   #transport?: GossipTransport
-  #replicator?: Replicator
+  #replicator?: CatalogReplicator
   #garbage?: GossipGarbage
   #timers: NodeJS.Timeout[] = []
   #publishTimer?: NodeJS.Timeout
@@ -140,7 +140,7 @@ export class CatalogService implements Startable {
       onPacket: (net, from, packet) => { this.#gossip.get(net)?.receive(from, packet) },
       blocked
     })
-    this.#replicator = new Replicator({
+    this.#replicator = new CatalogReplicator({
       mesh: this.#o.mesh,
       store: this.#store,
       clock: this.#clock,

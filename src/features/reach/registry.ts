@@ -5,7 +5,7 @@
  */
 import { z } from 'zod'
 import { WeftError } from '../../core/errors.js'
-import { readFileIfExists, writeFileAtomic } from '../../core/atomic-file.js'
+import { readJsonFile, writeJsonFile } from '../../core/json-file.js'
 import type { DeviceId, NetworkId } from '../../core/ids.js'
 import { serviceNamePattern } from './types.js'
 import type { ExposedService } from './types.js'
@@ -31,14 +31,8 @@ export class ServiceRegistry {
   }
 
   async load (): Promise<void> {
-    const raw = await readFileIfExists(this.#path)
-    if (raw === undefined) return
-    let parsed: z.infer<typeof fileSchema>
-    try {
-      parsed = fileSchema.parse(JSON.parse(raw.toString('utf8')))
-    } catch (err) {
-      throw new WeftError('CONFIG_INVALID', `${this.#path}: not a valid services file (${err instanceof Error ? err.message.slice(0, 200) : 'invalid'})`, { cause: err })
-    }
+    const parsed = await readJsonFile(this.#path, fileSchema)
+    if (parsed === undefined) return
     this.#services = new Map(parsed.services.map((s) => [s.name, { ...s, network: s.network as NetworkId, allow: s.allow as DeviceId[] }]))
   }
 
@@ -66,8 +60,7 @@ export class ServiceRegistry {
   }
 
   async #save (next: Map<string, ExposedService>): Promise<void> {
-    const body = { version: 1, services: [...next.values()] }
-    await writeFileAtomic(this.#path, JSON.stringify(body, null, 2) + '\n')
+    await writeJsonFile(this.#path, { version: 1, services: [...next.values()] })
     this.#services = next
   }
 }

@@ -3,8 +3,7 @@
  * their type and versioning. Kept in `<home>/folders.json`, replaced atomically, validated on load.
  */
 import { z } from 'zod'
-import { WeftError } from '../../core/errors.js'
-import { readFileIfExists, writeFileAtomic } from '../../core/atomic-file.js'
+import { readJsonFile, writeJsonFile } from '../../core/json-file.js'
 import type { DeviceId, NetworkId } from '../../core/ids.js'
 import type { FolderId, FolderType, VersioningConfig } from './types.js'
 
@@ -64,24 +63,12 @@ export class FolderConfigStore {
 
   /** Loads the folder list (empty when the file does not exist). */
   async load (): Promise<FolderConfig[]> {
-    const raw = await readFileIfExists(this.#path)
-    if (raw === undefined) return []
-    let parsed: unknown
-    try {
-      parsed = JSON.parse(raw.toString('utf8'))
-    } catch {
-      throw new WeftError('CONFIG_INVALID', `${this.#path} is not valid JSON`)
-    }
-    const result = fileSchema.safeParse(parsed)
-    if (!result.success) {
-      const issue = result.error.issues[0]
-      throw new WeftError('CONFIG_INVALID', `${this.#path}: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`)
-    }
-    return result.data.folders
+    const file = await readJsonFile(this.#path, fileSchema)
+    return file?.folders ?? []
   }
 
   /** Saves the folder list atomically. */
   async save (folders: readonly FolderConfig[]): Promise<void> {
-    await writeFileAtomic(this.#path, JSON.stringify({ version: 1, folders }, null, 2) + '\n')
+    await writeJsonFile(this.#path, { version: 1, folders })
   }
 }

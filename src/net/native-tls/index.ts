@@ -3,7 +3,8 @@
  * See transport.ts for what it does and why.
  */
 export { nativeTlsTcp } from './transport.js'
-export type { NativeTlsTcpInit, NativeTlsTcpComponents } from './transport.js'
+export type { NativeTlsTcpComponents } from './transport.js'
+export type { NativeTlsTcpInit } from './context.js'
 export { PeerAuthenticationError, TLS_PROTOCOL } from './handshake.js'
 export { MultistreamError } from './multistream.js'
 export { sendWithBackpressure } from './send.js'

@@ -13,7 +13,7 @@ import { handleProtocol } from './multistream.js'
 import { NativeTlsConnection } from './socket-connection.js'
 import { answerObserver, observerProtocols } from './observer.js'
 import { acceptDirect, DIRECT_PROTOCOL } from './direct.js'
-import type { NativeTlsContext } from './transport.js'
+import type { NativeTlsContext } from './context.js'
 import type { Listener, ListenerEvents, Upgrader } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 

@@ -22,20 +22,10 @@ import { NativeTlsListener } from './listener.js'
 import { selectProtocol } from './multistream.js'
 import { NativeTlsConnection } from './socket-connection.js'
 import { connectTcp } from './connect.js'
-import type { DirectAcceptor } from './direct.js'
-import type { ComponentLogger, Connection, CreateListenerOptions, DialTransportOptions, Listener, Logger, PeerId, PrivateKey, Transport, Upgrader } from '@libp2p/interface'
+import type { NativeTlsContext, NativeTlsTcpInit } from './context.js'
+import type { ComponentLogger, Connection, CreateListenerOptions, DialTransportOptions, Listener, PeerId, PrivateKey, Transport, Upgrader } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { SecureContext } from 'node:tls'
-
-/** Options of {@link nativeTlsTcp}. */
-export interface NativeTlsTcpInit {
-  /** Close idle sockets after this many ms (default 2 minutes, as @libp2p/tcp). */
-  inactivityTimeout?: number
-  /** Passed to `net.Server#listen` (e.g. `backlog`). */
-  backlog?: number
-  /** Takes direct connections (`/weft/direct/1.0.0`, see direct.ts); without it they are refused. */
-  direct?: DirectAcceptor
-}
 
 /** Components the transport needs from libp2p. */
 export interface NativeTlsTcpComponents {
@@ -43,14 +33,6 @@ export interface NativeTlsTcpComponents {
   logger: ComponentLogger
   /** libp2p's upgrader, for sockets adopted from a hole punch (libp2p passes it). */
   upgrader?: Upgrader
-}
-
-/** Internal context shared by the transport and its listeners. */
-export interface NativeTlsContext {
-  log: Logger
-  logger: ComponentLogger
-  init: NativeTlsTcpInit
-  getSecureContext: () => Promise<SecureContext>
 }
 
 /** The transport; exported so the hole puncher can hand it sockets ({@link NativeTlsTcp.adopt}). */

@@ -4,11 +4,28 @@
  * at the same incarnation is a confirmation, dead and left are final for an incarnation,
  * and anything claimed about this member itself that is not "alive" is refuted.
  */
-import type { Swim } from './state.js'
-import type { Update } from './types.js'
+import type { BroadcastQueue } from './broadcasts.js'
+import type { MemberTable } from './members.js'
+import type { Suspicions } from './suspicion.js'
+import type { MemberId, MemberRecord, Update } from './types.js'
+
+/** What {@link applyUpdate} reads and changes of a machine (the `Swim` of state.ts, which calls it). */
+export interface UpdateTarget {
+  readonly self: MemberId
+  readonly table: MemberTable
+  readonly broadcasts: BroadcastQueue
+  readonly suspicions: Suspicions
+  readonly incarnation: number
+  readonly leaving: boolean
+  setMember: (id: MemberId, record: MemberRecord) => void
+  refute: (inc: number, now: number) => void
+  reannounce: () => void
+  answerAccuser: (accuser: MemberId, now: number) => void
+  suspicionBounds: () => { min: number, max: number, k: number }
+}
 
 /** Applies `u` to `swim`; `spread` queues it for gossip when it changed something. */
-export function applyUpdate (swim: Swim, u: Update, now: number, spread: boolean): void {
+export function applyUpdate (swim: UpdateTarget, u: Update, now: number, spread: boolean): void {
   const cur = swim.table.get(u.id)
   if (u.id === swim.self) {
     if (swim.leaving) return

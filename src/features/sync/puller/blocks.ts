@@ -15,7 +15,7 @@ import type { FileHandle } from 'node:fs/promises'
 import { WeftError } from '../../../core/errors.js'
 import type { BepDeviceId, BlockInfo, FileInfo } from '../types.js'
 import type { ByteBudget } from './budget.js'
-import { checkAborted, pullFsError } from './disk.js'
+import { checkPullAborted, pullFsError } from './disk.js'
 import { resolveInFolder } from './names.js'
 import type { BlockRequest, LocalBlock, PullDeps, WriteAtFn } from './types.js'
 
@@ -135,13 +135,13 @@ async function fromDevices (ctx: AssembleContext, block: BlockInfo, blockNo: num
   for (let k = 0; k < n; k++) {
     const device = ctx.devices[(blockNo + k) % n]
     if (device === undefined) continue
-    checkAborted(signal)
+    checkPullAborted(signal)
     const req: BlockRequest = { name: ctx.file.name, offset: block.offset, size: block.size, hash: block.hash, blockNo, devices: [device] }
     let data: Uint8Array
     try {
       data = await ctx.deps.source.request(req, { signal })
     } catch (err) {
-      checkAborted(signal)
+      checkPullAborted(signal)
       lastError = err
       continue
     }
@@ -171,10 +171,10 @@ async function placeBlock (ctx: AssembleContext, blockNo: number, oldOffsets: Ma
         return
       }
     }
-    checkAborted(signal)
+    checkPullAborted(signal)
     const local = await fromLocalFiles(ctx, block, oldOffsets)
     const data = local ?? await fromDevices(ctx, block, blockNo, signal)
-    checkAborted(signal)
+    checkPullAborted(signal)
     try {
       await writeAt(ctx.temp, data, block.offset)
     } catch (err) {
@@ -220,7 +220,7 @@ export async function assembleBlocks (ctx: AssembleContext): Promise<void> {
     }
   }
   try {
-    checkAborted(ctx.signal)
+    checkPullAborted(ctx.signal)
     const workers = Math.max(1, Math.min(ctx.blocksInFlight, ctx.file.blocks.length))
     await Promise.all(Array.from({ length: workers }, worker))
   } finally {

@@ -37,7 +37,7 @@ export function pullFsError (err: unknown, action: string, path: string): WeftEr
 }
 
 /** Throws WeftError `ABORTED` when the signal has fired. */
-export function checkAborted (signal: AbortSignal | undefined): void {
+export function checkPullAborted (signal: AbortSignal | undefined): void {
   if (signal?.aborted === true) throw new WeftError('ABORTED', 'pull aborted', { cause: signal.reason })
 }
 
@@ -53,7 +53,7 @@ export type DiskEntry =
  * thread pool costs the event loop tens of microseconds and a missing entry an exception
  * with a stack trace; a pull of 100,000 small files makes three of these per file.
  */
-export async function inspect (path: string): Promise<DiskEntry> {
+export async function diskEntryAt (path: string): Promise<DiskEntry> {
   let stats: BigIntStats | undefined
   try {
     stats = lstatSync(path, { bigint: true, throwIfNoEntry: false })

@@ -12,7 +12,7 @@ import { WeftError } from '../../../core/errors.js'
 import { TrashCanVersioner } from '../versioning/trashcan.js'
 import { nameProblem } from './names.js'
 import { pullFile } from './puller.js'
-import { depsWith, device, fileInfo, scanned, sourceWith, tempFolder } from './test-support.js'
+import { depsWith, device, fileInfo, scanned, sourceWith, tempFolder } from '../../../../test/support/sync/puller-fixtures.js'
 
 const opts = { devices: [device(1)] }
 

@@ -8,7 +8,7 @@ import { lstat, mkdir, chmod, symlink, unlink } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { WeftError } from '../../../core/errors.js'
 import type { FileInfo } from '../types.js'
-import { asOnDisk, checkAborted, fsyncDir, inspect, localChange, pullFsError } from './disk.js'
+import { asOnDisk, checkPullAborted, fsyncDir, diskEntryAt, localChange, pullFsError } from './disk.js'
 import { resolveInFolder, tempBaseName } from './names.js'
 import { removeTarget, replaceWith } from './place.js'
 import type { PlaceTarget } from './place.js'
@@ -21,10 +21,10 @@ function placeTarget (folderRoot: string, file: FileInfo, path: string, current:
 
 /** Creates (or updates the permissions of) a directory. */
 export async function pullDirectory (folderRoot: string, file: FileInfo, current: FileInfo | undefined, deps: PullDeps, options: PullFileOptions): Promise<PullOutcome> {
-  checkAborted(options.signal)
+  checkPullAborted(options.signal)
   const path = await resolveInFolder(folderRoot, file.name, { createParents: true, checked: options.checked })
   try {
-    const entry = await inspect(path)
+    const entry = await diskEntryAt(path)
     if (entry.kind !== 'directory') {
       if (entry.kind !== 'none') {
         const removed = await removeTarget(placeTarget(folderRoot, file, path, current, deps, options))
@@ -43,13 +43,13 @@ export async function pullDirectory (folderRoot: string, file: FileInfo, current
 
 /** Creates a symlink with the announced target, replacing what the index recorded there. */
 export async function pullSymlink (folderRoot: string, file: FileInfo, current: FileInfo | undefined, deps: PullDeps, options: PullFileOptions): Promise<PullOutcome> {
-  checkAborted(options.signal)
+  checkPullAborted(options.signal)
   if (file.symlinkTarget === '' || file.symlinkTarget.includes('\0')) {
     throw new WeftError('INVALID_ARGUMENT', `refused symlink ${JSON.stringify(file.name)}: empty target or NUL in it`)
   }
   const path = await resolveInFolder(folderRoot, file.name, { createParents: true, checked: options.checked })
   const target = placeTarget(folderRoot, file, path, current, deps, options)
-  const early = localChange(await inspect(path), current, options)
+  const early = localChange(await diskEntryAt(path), current, options)
   if (early !== undefined) return { kind: 'conflict', name: file.name, reason: early }
   const tempPath = join(dirname(path), tempBaseName(basename(path)))
   let placed = false
@@ -69,7 +69,7 @@ export async function pullSymlink (folderRoot: string, file: FileInfo, current: 
 
 /** Deletes a file, symlink or (empty) directory, if it is still what the index recorded. */
 export async function pullDelete (folderRoot: string, file: FileInfo, current: FileInfo | undefined, deps: PullDeps, options: PullFileOptions): Promise<PullOutcome> {
-  checkAborted(options.signal)
+  checkPullAborted(options.signal)
   const path = await resolveInFolder(folderRoot, file.name, { checked: options.checked })
   const removed = await removeTarget(placeTarget(folderRoot, file, path, current, deps, options))
   if (!removed.ok) return { kind: 'conflict', name: file.name, reason: removed.reason }

@@ -14,7 +14,7 @@ import { WeftError } from '../../../core/errors.js'
 import { TrashCanVersioner } from '../versioning/trashcan.js'
 import { DiskFullError } from './disk.js'
 import { pullFile } from './puller.js'
-import { FakeSource, depsWith, device, fileInfo, finderOf, scanned, sourceWith, tempFolder, testBlockSize } from './test-support.js'
+import { FakeSource, depsWith, device, fileInfo, finderOf, scanned, sourceWith, tempFolder, testBlockSize } from '../../../../test/support/sync/puller-fixtures.js'
 
 const opts = { devices: [device(1)] }
 

@@ -14,7 +14,7 @@ import { WeftError } from '../../../core/errors.js'
 import type { FileInfo } from '../types.js'
 import { assembleBlocks, validateBlocks } from './blocks.js'
 import { ByteBudget } from './budget.js'
-import { asOnDisk, checkAborted, inspect, localChange, pullFsError } from './disk.js'
+import { asOnDisk, checkPullAborted, diskEntryAt, localChange, pullFsError } from './disk.js'
 import { resolveInFolder, tempBaseName } from './names.js'
 import { replaceWith } from './place.js'
 import type { PlaceTarget } from './place.js'
@@ -27,7 +27,7 @@ const noFollow = constants.O_NOFOLLOW ?? 0
 
 /** Opens the temporary file: the leftover of an interrupted pull (resumed) or a new one. */
 async function openTemp (path: string): Promise<{ handle: FileHandle, resumed: boolean }> {
-  const entry = await inspect(path)
+  const entry = await diskEntryAt(path)
   if (entry.kind === 'file') {
     return { handle: await open(path, constants.O_RDWR | noFollow), resumed: true }
   }
@@ -49,11 +49,11 @@ function fileMode (file: FileInfo, old: number | undefined, options: PullFileOpt
 export async function pullRegularFile (folderRoot: string, file: FileInfo, current: FileInfo | undefined, deps: PullDeps, options: PullFileOptions): Promise<PullOutcome> {
   const signal = options.signal ?? new AbortController().signal
   validateBlocks(file)
-  checkAborted(signal)
+  checkPullAborted(signal)
   const path = await resolveInFolder(folderRoot, file.name, { createParents: true, checked: options.checked })
   const syncDir = options.settle === undefined ? undefined : (dir: string) => { options.settle?.syncDir(dir) }
   const target: PlaceTarget = { folderRoot, name: file.name, path, current, versioner: deps.versioner, check: options, syncDir }
-  const before = await inspect(path)
+  const before = await diskEntryAt(path)
   const early = localChange(before, current, options)
   if (early !== undefined) return { kind: 'conflict', name: file.name, reason: early }
 
@@ -86,7 +86,7 @@ export async function pullRegularFile (folderRoot: string, file: FileInfo, curre
     await handle.sync()
     await handle.close()
     handle = undefined
-    checkAborted(signal)
+    checkPullAborted(signal)
     const placed = await replaceWith(target, tempPath)
     leaveTemp = placed.ok
     if (!placed.ok) return { kind: 'conflict', name: file.name, reason: placed.reason }

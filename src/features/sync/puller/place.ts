@@ -9,7 +9,7 @@
 import { readdir, rename, rmdir, unlink } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import type { FileInfo } from '../types.js'
-import { errnoCode, fsyncDir, inspect, localChange, pullFsError } from './disk.js'
+import { errnoCode, fsyncDir, diskEntryAt, localChange, pullFsError } from './disk.js'
 import type { DiskEntry, LocalChangeOptions } from './disk.js'
 import { isTempName } from './names.js'
 import type { Versioner } from '../versioning/types.js'
@@ -73,7 +73,7 @@ async function clear (target: PlaceTarget, entry: DiskEntry, keepFiles: boolean)
  */
 export async function replaceWith (target: PlaceTarget, tempPath: string): Promise<PlaceResult> {
   try {
-    const entry = await inspect(target.path)
+    const entry = await diskEntryAt(target.path)
     const change = localChange(entry, target.current, target.check)
     if (change !== undefined) return { ok: false, reason: change }
     // A file or symlink is replaced by the rename itself; a directory has to go first.
@@ -90,7 +90,7 @@ export async function replaceWith (target: PlaceTarget, tempPath: string): Promi
 /** Deletes the target after checking it is still what the index recorded; fsyncs the directory. */
 export async function removeTarget (target: PlaceTarget): Promise<PlaceResult> {
   try {
-    const entry = await inspect(target.path)
+    const entry = await diskEntryAt(target.path)
     const change = localChange(entry, target.current, target.check)
     if (change !== undefined) return { ok: false, reason: change }
     if (entry.kind === 'none') return { ok: true }

@@ -14,7 +14,7 @@ import { ByteBudget } from './budget.js'
 import { DiskFullError } from './disk.js'
 import { Puller } from './puller.js'
 import type { NeededFile } from './puller.js'
-import { depsWith, device, fileInfo, finderOf, scanned, sourceWith, tempFolder, testBlockSize } from './test-support.js'
+import { depsWith, device, fileInfo, finderOf, scanned, sourceWith, tempFolder, testBlockSize } from '../../../../test/support/sync/puller-fixtures.js'
 
 const devices = [device(1)]
 

@@ -9,7 +9,7 @@
  */
 import type { FileInfo } from '../types.js'
 import { errnoCode, fsyncDir } from './disk.js'
-import type { PullCommit } from './types.js'
+import type { PullCommit, SettleQueue } from './types.js'
 
 /** Entries recorded per batch at most. */
 const maxBatch = 500
@@ -17,7 +17,7 @@ const maxBatch = 500
 const maxWaitMs = 50
 
 /** Collects pulled entries and records them in batches (see the module comment). */
-export class SettleBatch {
+export class SettleBatch implements SettleQueue {
   readonly #commit: PullCommit
   #files: FileInfo[] = []
   #dirs = new Set<string>()

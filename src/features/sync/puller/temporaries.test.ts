@@ -9,7 +9,7 @@ import { mkdir, readdir, rm, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { keepTemporariesMs, removeStaleTemporaries, staleTemporaries, temporaryTarget } from './temporaries.js'
 import { tempBaseName } from './names.js'
-import { tempFolder } from './test-support.js'
+import { tempFolder } from '../../../../test/support/sync/puller-fixtures.js'
 
 describe('temporary files', () => {
   let root = ''

@@ -9,7 +9,6 @@ import type { FileHandle } from 'node:fs/promises'
 import type { BepDeviceId, FileInfo } from '../types.js'
 import type { Versioner } from '../versioning/types.js'
 import type { ByteBudget } from './budget.js'
-import type { SettleBatch } from './settle.js'
 import type { CheckedDirs } from './names.js'
 
 /** One block the puller wants from a remote device. */
@@ -128,9 +127,17 @@ export interface PullFileOptions {
    * entries) instead of one by one; the caller closes the batch. Without it each entry's
    * directory is fsynced and the entry committed before pullFile returns.
    */
-  settle?: SettleBatch
+  settle?: SettleQueue
   /** Directories checked recently (saves an lstat of every parent of every file). */
   checked?: CheckedDirs
+}
+
+/** Where pulled entries go to be made durable and recorded in batches (`SettleBatch`, settle.ts). */
+export interface SettleQueue {
+  /** Asks for `dir` to be fsynced before the batch holding the next entry is recorded. */
+  syncDir: (dir: string) => void
+  /** Queues `file` (now in place on disk) to be made durable and recorded with its batch. */
+  add: (file: FileInfo) => void
 }
 
 /** How pulling one entry ended (failures are thrown as WeftErrors). */

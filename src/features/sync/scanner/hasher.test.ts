@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import fc from 'fast-check'
 import { WeftError } from '../../../core/errors.js'
 import { FileHasher, hashBlocks, sha256OfNothing } from './hasher.js'
-import { benchHash } from './hash-bench.js'
+import { benchHash } from '../../../../test/support/sync/hash-bench.js'
 import type { HashedFile } from './hasher.js'
 
 const KiB = 1024

@@ -5,8 +5,6 @@
 export { blockSizeFor, blockSizes, desiredBlocksPerFile, isValidBlockSize, maxBlockSize, minBlockSize } from './blocksize.js'
 export { BlockAccumulator, FileHasher, defaultChunkSize, hashBlocks, sha256OfNothing } from './hasher.js'
 export type { FileHasherOptions, HashedFile, HashFileFn, HashFileOptions } from './hasher.js'
-export { benchHash } from './hash-bench.js'
-export type { HashBenchOptions, HashBenchResult } from './hash-bench.js'
 export { minimalPaths, walkFolder, walkFolderBatches } from './walker.js'
 export { compareNames } from './order.js'
 export { previousPageSize } from './previous.js'

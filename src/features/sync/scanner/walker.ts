@@ -86,7 +86,7 @@ function typeOf (stats: BigIntStats): FileType | undefined {
 }
 
 /** Reads one entry's metadata; `undefined` when it vanished or is not a file, directory or symlink. */
-async function inspect (root: string, name: string, diskRel: string): Promise<WalkEntry | undefined> {
+async function readWalkEntry (root: string, name: string, diskRel: string): Promise<WalkEntry | undefined> {
   const path = join(root, diskRel)
   let stats: BigIntStats
   try {
@@ -110,7 +110,7 @@ async function inspect (root: string, name: string, diskRel: string): Promise<Wa
 }
 
 /**
- * {@link inspect} with synchronous calls (an lstat of a cached inode takes microseconds).
+ * {@link readWalkEntry} with synchronous calls (an lstat of a cached inode takes microseconds).
  * `base` is the normalized root ending in a separator.
  */
 function inspectSync (base: string, name: string, diskRel: string): WalkEntry | undefined {
@@ -298,7 +298,7 @@ async function * walkPath (root: string, name: string, rules: WalkRules, signal:
   let entry: WalkEntry | undefined
   try {
     if (!(await parentsAreDirectories(root, name))) return
-    entry = await inspect(root, name, name)
+    entry = await readWalkEntry(root, name, name)
   } catch (err) {
     yield [{ kind: 'error', name, error: fsError(err, 'reading', join(root, name)) }]
     return

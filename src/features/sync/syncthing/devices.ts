@@ -5,7 +5,7 @@
  */
 import { z } from 'zod'
 import { WeftError } from '../../../core/errors.js'
-import { readFileIfExists, writeFileAtomic } from '../../../core/atomic-file.js'
+import { readJsonFile, writeJsonFile } from '../../../core/json-file.js'
 import type { DeviceId } from '../../../core/ids.js'
 import { parseDeviceId } from '../../../identity/device-id.js'
 
@@ -55,24 +55,12 @@ export class SyncthingDeviceStore {
 
   /** Loads the device list (empty when the file does not exist). */
   async load (): Promise<SyncthingDeviceConfig[]> {
-    const raw = await readFileIfExists(this.#path)
-    if (raw === undefined) return []
-    let parsed: unknown
-    try {
-      parsed = JSON.parse(raw.toString('utf8'))
-    } catch {
-      throw new WeftError('CONFIG_INVALID', `${this.#path} is not valid JSON`)
-    }
-    const result = fileSchema.safeParse(parsed)
-    if (!result.success) {
-      const issue = result.error.issues[0]
-      throw new WeftError('CONFIG_INVALID', `${this.#path}: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`)
-    }
-    return result.data.devices
+    const file = await readJsonFile(this.#path, fileSchema)
+    return file?.devices ?? []
   }
 
   /** Saves the device list atomically. */
   async save (devices: readonly SyncthingDeviceConfig[]): Promise<void> {
-    await writeFileAtomic(this.#path, JSON.stringify({ version: 1, devices }, null, 2) + '\n')
+    await writeJsonFile(this.#path, { version: 1, devices })
   }
 }

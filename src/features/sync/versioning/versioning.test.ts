@@ -9,7 +9,7 @@ import { strict as assert } from 'node:assert'
 import { mkdir, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { WeftError } from '../../../core/errors.js'
-import { tempFolder } from '../puller/test-support.js'
+import { tempFolder } from '../../../../test/support/sync/puller-fixtures.js'
 import { createVersioner, SimpleVersioner, TrashCanVersioner, taggedName, versionTag } from './index.js'
 
 const day = 24 * 60 * 60 * 1000

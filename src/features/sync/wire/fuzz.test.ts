@@ -11,7 +11,7 @@ import fc from 'fast-check'
 import { BepDecoder, encodeFrame, encodeHello } from './framing.js'
 import { decodeMessage } from './messages.js'
 import { BepWireError } from './errors.js'
-import { arbHello, arbMessage } from './arbitraries.js'
+import { arbHello, arbMessage } from '../../../../test/support/sync/arbitraries.js'
 
 /** Each property stops after this long (fast-check's interruptAfterTimeLimit), whatever numRuns says. */
 const budgetMs = 4000

@@ -1,14 +1,14 @@
 /**
- * Test support only (imported by the wire tests, never by shipped code): fast-check generators
+ * Test support only (imported by the BEP wire tests; outside src/, so never shipped): fast-check generators
  * of every BEP message in the canonical form decoding produces (NFC names, normalized vectors,
  * empty decode notes), so `decode(encode(m))` must equal `m` exactly.
  */
 import fc from 'fast-check'
-import { normalizeVector } from '../model/vector.js'
-import type { BepDeviceId, FolderId, Vector } from '../types.js'
-import type { BepDevice, BepFolder } from './clusterconfig.js'
-import type { BepFileInfo } from './fileinfo.js'
-import type { BepHello, BepMessage, BepProgressUpdate } from './messages.js'
+import { normalizeVector } from '../../../src/features/sync/model/vector.js'
+import type { BepDeviceId, FolderId, Vector } from '../../../src/features/sync/types.js'
+import type { BepDevice, BepFolder } from '../../../src/features/sync/wire/clusterconfig.js'
+import type { BepFileInfo } from '../../../src/features/sync/wire/fileinfo.js'
+import type { BepHello, BepMessage, BepProgressUpdate } from '../../../src/features/sync/wire/messages.js'
 
 const maxU64 = (1n << 64n) - 1n
 /** Plain objects, as decoding yields them (deepStrictEqual compares prototypes). */

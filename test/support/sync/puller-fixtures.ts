@@ -1,5 +1,5 @@
 /**
- * Test fixtures of the puller's tests (not used by shipped code): FileInfo records built from
+ * Test fixtures of the puller's tests (outside src/, so never shipped): FileInfo records built from
  * bytes, a fake BlockSource whose devices can send good or bad data and that counts requests,
  * a recording PullCommit, and temporary folders.
  */
@@ -7,8 +7,8 @@ import { createHash } from 'node:crypto'
 import { lstat, mkdtemp, realpath, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { BepDeviceId, BlockInfo, FileInfo } from '../types.js'
-import type { BlockRequest, BlockSource, LocalBlock, LocalBlockFinder, PullCommit, PullDeps, PullProgress } from './types.js'
+import type { BepDeviceId, BlockInfo, FileInfo } from '../../../src/features/sync/types.js'
+import type { BlockRequest, BlockSource, LocalBlock, LocalBlockFinder, PullCommit, PullDeps, PullProgress } from '../../../src/features/sync/puller/types.js'
 
 /** A small block size for tests (BEP receivers accept any power of two). */
 export const testBlockSize = 1024
