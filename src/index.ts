@@ -8,6 +8,7 @@
 export { createNode, WeftNode } from './library/node.js'
 export type { PerfOptions } from './library/node.js'
 export type { NodeOptions } from './library/options.js'
+export type { ConfigOverlay } from './daemon/config-overlay.js'
 export type { NodeEvents } from './library/events.js'
 export { Networks } from './library/networks.js'
 export type { InviteOptions } from './library/networks.js'

@@ -27,6 +27,8 @@ import { WeftError } from '../core/errors.js'
 import { RotatingFile } from '../core/rotating-file.js'
 import { dhtRole, loadConfig, parseEndpoint, saveConfig, validateConfig } from './config.js'
 import type { Config } from './config.js'
+import { overlayConfig } from './config-overlay.js'
+import type { ConfigOverlay } from './config-overlay.js'
 import { homePaths, weftCommandFor } from './home.js'
 import type { HomePaths } from './home.js'
 import { acquireLock, lockHolder } from './lock.js'
@@ -50,10 +52,10 @@ export interface DaemonOptions {
   /** Serve as a relay whatever the config says (`weft daemon --relay`). */
   relay?: boolean
   /**
-   * Changes applied over the home's config for this run only (validated, never written): an
+   * Settings laid over the home's config for this run only (validated, never written): an
    * embedding application's options (src/library/options.ts).
    */
-  configure?: (config: Config) => Config
+  overlay?: ConfigOverlay
 }
 
 /** The faults a daemon can be told to inject (see {@link DaemonOptions.faults}). */
@@ -161,7 +163,7 @@ export class Daemon {
     const holder = await lockHolder(paths.lock)
     if (holder !== undefined) throw new WeftError('ALREADY_EXISTS', `a weft daemon (pid ${holder}) is already running with this home`)
     const settled = await settlePorts(await loadConfig(paths.config), weftCommandFor(paths.root), async (c) => { await saveConfig(paths.config, c) })
-    const config = options.configure === undefined ? settled.config : validateConfig(options.configure(settled.config), 'options')
+    const config = options.overlay === undefined ? settled.config : validateConfig(overlayConfig(options.overlay)(settled.config), 'options')
     const key = await loadDeviceKey(paths.deviceKey)
     const faults = options.faults ?? new Set((process.env.WEFT_TEST_FAULTS ?? '').split(',').map((f) => f.trim()).filter((f) => f !== ''))
     for (const fault of faults) {
