@@ -181,23 +181,40 @@ export class Daemon {
     return daemon
   }
 
-  /** Starts everything; on failure, what started is stopped again. */
+  /**
+   * Starts everything. On failure, what started is stopped again, the home's lock is released
+   * and the log file closed: nothing is left open, and {@link Daemon.stop} is not needed. A
+   * daemon whose start failed is spent; open a new one to try again.
+   */
   async start (): Promise<void> {
-    this.#release = await acquireLock(this.paths.lock)
     try {
+      this.#release = await acquireLock(this.paths.lock)
       await this.networks.load()
       this.mesh.setGate(this.networks)
       await startAll(this.#components())
     } catch (err) {
-      await this.#release()
-      // A port taken between the check in open() and the listen: the same one line.
-      const slot = slotOfBindError(this.config, err)
-      if (slot !== undefined && this.config.autoPorts.includes(slot.key)) throw new PortRaceError(slot)
-      if (slot !== undefined) throw await portInUseError(this.config, slot, 'EADDRINUSE', weftCommandFor(this.paths.root), probeBind)
-      throw err
+      const failure = await this.#startFailure(err)
+      await this.#release?.()
+      this.#release = undefined
+      this.log.info({ err: failure instanceof Error ? failure.message : String(failure) }, 'daemon did not start')
+      this.#closeLog()
+      throw failure
     }
     this.#startedAt = Date.now()
     this.log.info({ deviceId: this.key.deviceId, api: this.api.url }, 'daemon started')
+  }
+
+  /** The error a failed start reports: a port taken between the check in open() and the listen gets the same one line. */
+  async #startFailure (err: unknown): Promise<unknown> {
+    const slot = slotOfBindError(this.config, err)
+    if (slot !== undefined && this.config.autoPorts.includes(slot.key)) return new PortRaceError(slot)
+    if (slot !== undefined) return await portInUseError(this.config, slot, 'EADDRINUSE', weftCommandFor(this.paths.root), probeBind)
+    return err
+  }
+
+  #closeLog (): void {
+    this.log.flush()
+    this.#logFile?.close()
   }
 
   /** Stops everything, in reverse order. */
@@ -207,8 +224,7 @@ export class Daemon {
     } finally {
       await this.#release?.()
       this.log.info('daemon stopped')
-      this.log.flush()
-      this.#logFile?.close()
+      this.#closeLog()
     }
   }
 
