@@ -1,16 +1,15 @@
 /**
  * The settings flags of `weft init` and `weft daemon` (`--api-port`, `--listen`, `--relay`...):
- * which ones were given, the config they make, and which port settings they fix. `weft daemon`
- * on an existing home applies the given ones and writes them (see commands/local.ts).
+ * which ones were given, and the settings they stand for (a {@link ConfigOverlay}, laid over the
+ * config by src/daemon/config-overlay.ts). `weft daemon` on an existing home applies the given
+ * ones and writes them (see commands/local.ts).
  */
 import type { Command } from 'commander'
-import { InvalidArgumentError } from 'commander'
-import type { Config, PortKey } from '../daemon/config.js'
+import { WeftError } from '../core/errors.js'
+import type { ConfigOverlay } from '../daemon/config-overlay.js'
 
 /** The flags, as commander gives them. */
 export interface ConfigFlags { name?: string, apiPort?: string, listen?: string[], announce?: string[], mdns?: boolean, dns?: string, socks?: string, bootstrap?: string[], relays?: string[], relay?: boolean, dht?: 'auto' | 'server' | 'client' | 'off', syncthingListen?: string }
-
-const portFlags: Array<[keyof ConfigFlags, PortKey]> = [['apiPort', 'api.port'], ['listen', 'p2p.listen'], ['dns', 'reach.dns'], ['socks', 'reach.socks']]
 
 /** Adds the flags to `command`. */
 export function withConfigFlags (command: Command): Command {
@@ -36,40 +35,36 @@ export function givenFlags (command: Command, flags: ConfigFlags): ConfigFlags {
   return given
 }
 
-/** The port settings the flags fix. */
-export function explicitPorts (flags: ConfigFlags): PortKey[] {
-  return portFlags.filter(([flag]) => flags[flag] !== undefined).map(([, key]) => key)
-}
-
 function port (text: string): number {
   const n = Number(text)
-  if (!/^\d{1,5}$/.test(text) || n > 65535) throw new InvalidArgumentError(`--api-port ${text}: expected a port from 0 to 65535`)
+  if (!/^\d{1,5}$/.test(text) || n > 65535) throw new WeftError('INVALID_ARGUMENT', `--api-port ${text}: expected a port from 0 to 65535`)
   return n
 }
 
-function endpoint (text: string | undefined, current: string | null): string | null {
-  if (text === undefined) return current
+/** `off` is null (none); anything else is kept for the config's schema to check. */
+function endpoint (text: string | undefined): string | null | undefined {
   return text === 'off' ? null : text
 }
 
-/** The config with the given flags applied (the schema validates the result). */
-export function applyFlags (flags: ConfigFlags): (config: Config) => Config {
-  return (config) => ({
-    ...config,
-    deviceName: flags.name ?? config.deviceName,
-    api: flags.apiPort === undefined ? config.api : { ...config.api, port: port(flags.apiPort) },
-    p2p: {
-      ...config.p2p,
-      listen: flags.listen ?? config.p2p.listen,
-      announce: flags.announce ?? config.p2p.announce,
-      mdns: flags.mdns ?? config.p2p.mdns,
-      bootstrap: flags.bootstrap ?? config.p2p.bootstrap,
-      relays: flags.relays ?? config.p2p.relays,
-      relay: { ...config.p2p.relay, enabled: flags.relay ?? config.p2p.relay.enabled },
-      dht: flags.dht ?? config.p2p.dht
-    },
-    reach: { ...config.reach, dns: endpoint(flags.dns, config.reach.dns), socks: endpoint(flags.socks, config.reach.socks) },
-    syncthing: flags.syncthingListen === undefined ? config.syncthing : { ...config.syncthing, listen: endpoint(flags.syncthingListen, config.syncthing.listen) },
-    autoPorts: config.autoPorts.filter((k) => !explicitPorts(flags).includes(k))
-  })
+/**
+ * The settings the given flags stand for, to lay over a config with the daemon's
+ * `overlayConfig` (src/daemon/config-overlay.ts, which also fixes the ports they give). A malformed `--api-port` is
+ * refused here with INVALID_ARGUMENT; the other values are checked by the config's schema.
+ */
+export function overlayOfFlags (flags: ConfigFlags): ConfigOverlay {
+  const overlay: ConfigOverlay = {
+    name: flags.name,
+    apiPort: flags.apiPort === undefined ? undefined : port(flags.apiPort),
+    listen: flags.listen,
+    announce: flags.announce,
+    mdns: flags.mdns,
+    bootstrap: flags.bootstrap,
+    relays: flags.relays,
+    relay: flags.relay,
+    dht: flags.dht,
+    dns: endpoint(flags.dns),
+    socks: endpoint(flags.socks),
+    syncthingListen: endpoint(flags.syncthingListen)
+  }
+  return Object.fromEntries(Object.entries(overlay).filter(([, v]) => v !== undefined))
 }

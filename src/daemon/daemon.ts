@@ -27,6 +27,8 @@ import { WeftError } from '../core/errors.js'
 import { RotatingFile } from '../core/rotating-file.js'
 import { dhtRole, loadConfig, parseEndpoint, saveConfig, validateConfig } from './config.js'
 import type { Config } from './config.js'
+import { overlayConfig } from './config-overlay.js'
+import type { ConfigOverlay } from './config-overlay.js'
 import { homePaths, weftCommandFor } from './home.js'
 import type { HomePaths } from './home.js'
 import { acquireLock, lockHolder } from './lock.js'
@@ -50,10 +52,10 @@ export interface DaemonOptions {
   /** Serve as a relay whatever the config says (`weft daemon --relay`). */
   relay?: boolean
   /**
-   * Changes applied over the home's config for this run only (validated, never written): an
+   * Settings laid over the home's config for this run only (validated, never written): an
    * embedding application's options (src/library/options.ts).
    */
-  configure?: (config: Config) => Config
+  overlay?: ConfigOverlay
 }
 
 /** The faults a daemon can be told to inject (see {@link DaemonOptions.faults}). */
@@ -161,7 +163,7 @@ export class Daemon {
     const holder = await lockHolder(paths.lock)
     if (holder !== undefined) throw new WeftError('ALREADY_EXISTS', `a weft daemon (pid ${holder}) is already running with this home`)
     const settled = await settlePorts(await loadConfig(paths.config), weftCommandFor(paths.root), async (c) => { await saveConfig(paths.config, c) })
-    const config = options.configure === undefined ? settled.config : validateConfig(options.configure(settled.config), 'options')
+    const config = options.overlay === undefined ? settled.config : validateConfig(overlayConfig(options.overlay)(settled.config), 'options')
     const key = await loadDeviceKey(paths.deviceKey)
     const faults = options.faults ?? new Set((process.env.WEFT_TEST_FAULTS ?? '').split(',').map((f) => f.trim()).filter((f) => f !== ''))
     for (const fault of faults) {
@@ -179,23 +181,40 @@ export class Daemon {
     return daemon
   }
 
-  /** Starts everything; on failure, what started is stopped again. */
+  /**
+   * Starts everything. On failure, what started is stopped again, the home's lock is released
+   * and the log file closed: nothing is left open, and {@link Daemon.stop} is not needed. A
+   * daemon whose start failed is spent; open a new one to try again.
+   */
   async start (): Promise<void> {
-    this.#release = await acquireLock(this.paths.lock)
     try {
+      this.#release = await acquireLock(this.paths.lock)
       await this.networks.load()
       this.mesh.setGate(this.networks)
       await startAll(this.#components())
     } catch (err) {
-      await this.#release()
-      // A port taken between the check in open() and the listen: the same one line.
-      const slot = slotOfBindError(this.config, err)
-      if (slot !== undefined && this.config.autoPorts.includes(slot.key)) throw new PortRaceError(slot)
-      if (slot !== undefined) throw await portInUseError(this.config, slot, 'EADDRINUSE', weftCommandFor(this.paths.root), probeBind)
-      throw err
+      const failure = await this.#startFailure(err)
+      await this.#release?.()
+      this.#release = undefined
+      this.log.info({ err: failure instanceof Error ? failure.message : String(failure) }, 'daemon did not start')
+      this.#closeLog()
+      throw failure
     }
     this.#startedAt = Date.now()
     this.log.info({ deviceId: this.key.deviceId, api: this.api.url }, 'daemon started')
+  }
+
+  /** The error a failed start reports: a port taken between the check in open() and the listen gets the same one line. */
+  async #startFailure (err: unknown): Promise<unknown> {
+    const slot = slotOfBindError(this.config, err)
+    if (slot !== undefined && this.config.autoPorts.includes(slot.key)) return new PortRaceError(slot)
+    if (slot !== undefined) return await portInUseError(this.config, slot, 'EADDRINUSE', weftCommandFor(this.paths.root), probeBind)
+    return err
+  }
+
+  #closeLog (): void {
+    this.log.flush()
+    this.#logFile?.close()
   }
 
   /** Stops everything, in reverse order. */
@@ -205,8 +224,7 @@ export class Daemon {
     } finally {
       await this.#release?.()
       this.log.info('daemon stopped')
-      this.log.flush()
-      this.#logFile?.close()
+      this.#closeLog()
     }
   }
 

@@ -9,7 +9,9 @@ import { readFileIfExists } from '../core/atomic-file.js'
 import { generateDeviceKey, saveDeviceKey } from '../identity/device-key.js'
 import type { DeviceId } from '../core/ids.js'
 import { defaultConfig, portKeys, saveConfig, validateConfig } from './config.js'
-import type { Config, PortKey } from './config.js'
+import type { Config } from './config.js'
+import { overlayConfig, overlayPorts } from './config-overlay.js'
+import type { ConfigOverlay } from './config-overlay.js'
 import { homePaths } from './home.js'
 import { pickFreePorts, probeBind } from './ports.js'
 import type { PortMove, Probe } from './ports.js'
@@ -18,10 +20,8 @@ import type { PortMove, Probe } from './ports.js'
 export interface InitOptions {
   /** Device name (default: the host name). */
   name?: string
-  /** Changes applied over the default config (validated). */
-  configure?: (config: Config) => Config
-  /** Port settings the user gave (kept as given); weft picks the others (default: none given). */
-  explicitPorts?: readonly PortKey[]
+  /** Settings laid over the default config (validated); the ports it gives are kept as given, weft picks the others. */
+  overlay?: ConfigOverlay
   /** How ports are probed (default: binding them). */
   probe?: Probe
 }
@@ -37,8 +37,9 @@ export async function initHome (root: string, options: InitOptions = {}): Promis
   const paths = homePaths(root)
   if (await isInitialized(root)) throw new WeftError('ALREADY_EXISTS', `${root} is already initialized (it has a device key or config); refusing to overwrite it`)
   const base = defaultConfig(options.name)
-  const given = validateConfig(options.configure?.(base) ?? base, 'config')
-  const auto = portKeys.filter((k) => options.explicitPorts?.includes(k) !== true)
+  const overlay = options.overlay ?? {}
+  const given = validateConfig(overlayConfig(overlay)(base), 'config')
+  const auto = portKeys.filter((k) => !overlayPorts(overlay).includes(k))
   const picked = await pickFreePorts({ ...given, autoPorts: auto }, auto, options.probe ?? probeBind)
   const config = picked.config
   await mkdir(root, { recursive: true, mode: 0o700 })

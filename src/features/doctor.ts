@@ -19,14 +19,21 @@ export interface MemberPath {
   rttMs: number | null
   /** The relay a relayed path runs through. */
   relay: DeviceId | null
+  /** The relay's name, when it is a member. */
+  relayName: string | null
   error?: string
+}
+
+/** A relay this device knows, with its name when it is a member. */
+export interface RelayView extends RelayStatus {
+  name: string | null
 }
 
 /** What `GET /api/v1/doctor` answers. */
 export interface DoctorReport {
   deviceId: DeviceId
   nat: NetCheck
-  relays: RelayStatus[]
+  relays: RelayView[]
   /** Whether this device serves as a relay for its networks' members. */
   servesRelay: boolean
   dht: { enabled: false } | ({ enabled: true } & ReturnType<RecordStore['health']>)
@@ -56,12 +63,13 @@ export class Doctor {
 
   /** The full report (takes a few seconds: observers and members are asked). */
   async report (options: AbortOptions = {}): Promise<DoctorReport> {
-    const [nat, members] = await Promise.all([this.#mesh.netCheck(options), this.#members()])
+    const names = this.#names()
+    const [nat, members] = await Promise.all([this.#mesh.netCheck(options), this.#members(names)])
     const dht = this.#mesh.dht
     return {
       deviceId: this.#mesh.deviceId,
       nat,
-      relays: this.#mesh.relays(),
+      relays: this.#mesh.relays().map((r) => ({ ...r, name: names.get(r.deviceId) ?? null })),
       servesRelay: this.#servesRelay,
       dht: dht === undefined ? { enabled: false } : { enabled: true, ...dht.health() },
       punch: this.#mesh.punchStats(),
@@ -71,17 +79,22 @@ export class Doctor {
     }
   }
 
-  async #members (): Promise<MemberPath[]> {
-    return await Promise.all(this.#networks.peers().map(async (peer) => await this.#testMember(peer.deviceId, peer.name)))
+  /** Members' names by device ID. */
+  #names (): Map<DeviceId, string> {
+    return new Map(this.#networks.peers().map((p) => [p.deviceId, p.name]))
   }
 
-  async #testMember (deviceId: DeviceId, name: string): Promise<MemberPath> {
+  async #members (names: Map<DeviceId, string>): Promise<MemberPath[]> {
+    return await Promise.all(this.#networks.peers().map(async (peer) => await this.#testMember(peer.deviceId, peer.name, names)))
+  }
+
+  async #testMember (deviceId: DeviceId, name: string, names: Map<DeviceId, string>): Promise<MemberPath> {
     if (!this.#mesh.link(deviceId).online) {
       try {
         const known = [...new Set([...this.#networks.activeNetworks().flatMap((r) => r.addresses[deviceId] ?? []), ...await this.#mesh.knownAddresses(deviceId)])]
         await this.#mesh.connect(deviceId, known, { signal: AbortSignal.timeout(memberTestMs) })
       } catch (err) {
-        return { deviceId, name, path: 'unreachable', rttMs: null, relay: null, error: (err as Error).message }
+        return { deviceId, name, path: 'unreachable', rttMs: null, relay: null, relayName: null, error: (err as Error).message }
       }
     }
     let rttMs: number | null = null
@@ -92,7 +105,8 @@ export class Doctor {
       error = (err as Error).message
     }
     const link = this.#mesh.link(deviceId)
-    if (!link.online) return { deviceId, name, path: 'unreachable', rttMs: null, relay: null, error: error ?? 'disconnected during the test' }
-    return { deviceId, name, path: link.path ?? 'direct', rttMs, relay: link.relay ?? null, ...(error === undefined ? {} : { error }) }
+    if (!link.online) return { deviceId, name, path: 'unreachable', rttMs: null, relay: null, relayName: null, error: error ?? 'disconnected during the test' }
+    const relay = link.relay ?? null
+    return { deviceId, name, path: link.path ?? 'direct', rttMs, relay, relayName: relay === null ? null : names.get(relay) ?? null, ...(error === undefined ? {} : { error }) }
   }
 }

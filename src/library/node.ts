@@ -19,7 +19,7 @@ import { subscribe } from './events.js'
 import type { NodeEvents } from './events.js'
 import { Folders } from './folders.js'
 import { Networks } from './networks.js'
-import { configureFrom } from './options.js'
+import { overlayOf } from './options.js'
 import type { NodeOptions } from './options.js'
 import { Files, Services } from './services.js'
 import { Streams } from './streams.js'
@@ -176,8 +176,8 @@ export class WeftNode {
 export async function createNode (options: NodeOptions): Promise<WeftNode> {
   if (typeof options?.home !== 'string' || options.home === '') throw new WeftError('INVALID_ARGUMENT', 'createNode needs a home directory: createNode({ home: DIR })')
   const home = resolveHome(options.home)
-  const configure = configureFrom(options)
-  if (!await isInitialized(home)) await initHome(home, { name: options.name, configure })
-  const daemon = await Daemon.open(home, { configure, logger: options.logger, faults: new Set() })
+  const overlay = overlayOf(options)
+  if (!await isInitialized(home)) await initHome(home, { name: options.name, overlay })
+  const daemon = await Daemon.open(home, { overlay, logger: options.logger, faults: new Set() })
   return new WeftNode(daemon)
 }

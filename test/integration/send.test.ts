@@ -1,7 +1,8 @@
 /**
- * One-shot transfers between real daemons: a 200 MiB file sent with a short code, the
- * receiving daemon killed with SIGKILL part-way, restarted, and the same `weft receive`
- * resuming from the partial file to a SHA-256-checked copy; wrong, unknown and malformed codes
+ * One-shot transfers between real daemons: a small file and a 200 MiB one sent with a short
+ * code, the receiving daemon killed with SIGKILL part-way through the large one, restarted, and
+ * the same `weft receive` resuming from the partial file to a SHA-256-checked copy without
+ * fetching the small one again; wrong, unknown and malformed codes
  * refused with clear errors and no crash; `--to` delivering into a member's inbox; a file
  * changed on the sender after it was offered ending in an error on both ends with nothing left
  * under its name; directories, `--text`, and `weft inbox` listing what arrived.
@@ -58,13 +59,15 @@ describe('weft send and receive', () => {
     await net.stop()
   })
 
-  it('200 MiB, interrupted part-way by SIGKILL of the receiver, resumes and arrives intact', async () => {
+  it('200 MiB, interrupted part-way by SIGKILL of the receiver, resumes and arrives intact, without fetching again the file that had arrived', async () => {
+    const small = join(sender.home, 'small.bin')
+    await writeFile(small, randomBytes(64 * 1024))
     const src = join(sender.home, 'big.bin')
     const handle = await open(src, 'w')
     const block = randomBytes(1024 * 1024)
     for (let i = 0; i < 200; i++) { block.writeUInt32BE(i, 0); await handle.write(block) }
     await handle.close()
-    const send = await startSend(sender, [src])
+    const send = await startSend(sender, [small, src])
     children.push(send.child)
     const dir = join(receiver.home, 'downloads')
     const partial = join(dir, '.big.bin.weft-partial')
@@ -74,12 +77,21 @@ describe('weft send and receive', () => {
     await receiver.kill()
     const kept = (await stat(partial)).size
     assert.ok(kept > 0 && kept < 200 * 1024 * 1024, `interrupted part-way (${kept} bytes kept)`)
+    // small.bin came first and arrived whole before big.bin began.
+    const smallBefore = await stat(join(dir, 'small.bin'))
+    assert.equal(await sha(join(dir, 'small.bin')), await sha(small))
     await receiver.start()
     await waitForOnline(receiver, [sender.deviceId])
     const result = await receiver.json<Transfer>(['receive', send.code, '--dir', dir])
     assert.equal(result.state, 'done')
-    assert.equal(result.resumedAt, kept, 'the second receive started from the partial file')
+    assert.equal(result.resumedAt, smallBefore.size + kept, 'the second receive started from what was on disk: small.bin and the partial file')
     assert.equal(await sha(join(dir, 'big.bin')), await sha(src))
+    // small.bin was not fetched again: the same file, no copy beside it, in the inbox once.
+    const smallAfter = await stat(join(dir, 'small.bin'))
+    assert.equal(smallAfter.ino, smallBefore.ino)
+    assert.equal(smallAfter.mtimeMs, smallBefore.mtimeMs)
+    assert.deepEqual((await readdir(dir)).sort(), ['big.bin', 'small.bin'], 'no copy, partial file or ledger left')
+    assert.equal((await receiver.json<Received[]>(['inbox'])).filter((e) => e.name === 'small.bin').length, 1)
     const [code] = await send.exit
     assert.equal(code, 0, 'weft send finished')
   })

@@ -3,7 +3,7 @@
  * hole punching and the path to every member, readable by a person (exact in JSON).
  */
 import type { Command } from 'commander'
-import type { DoctorReport } from '../../features/doctor.js'
+import type { DoctorReport, MemberPath, RelayView } from '../../features/doctor.js'
 import { contextOf } from '../context.js'
 import { printJson, printTable } from '../output.js'
 
@@ -12,6 +12,23 @@ const mappingText: Record<DoctorReport['nat']['mapping'], string> = {
   'endpoint-independent': 'endpoint-independent ("cone"): hole punching can make direct connections',
   'endpoint-dependent': 'endpoint-dependent ("symmetric"): members reach this device through relays',
   unknown: 'unknown (fewer than two observers answered: configure relays or bootstrap peers)'
+}
+
+/** A device as other commands show it: its name with the short ID, or the short ID alone. */
+function device (id: string, name: string | null): string {
+  return name === null ? id.slice(0, 7) : `${name} (${id.slice(0, 7)})`
+}
+
+/** One relay as the human report lists it: name and short ID, where it is known from, its state. */
+export function relayLine (r: RelayView): string {
+  const reason = r.reason !== undefined && r.state !== 'reserved' ? `: ${r.reason}` : ''
+  const until = r.expiresAt !== undefined && r.state === 'reserved' ? `, until ${new Date(r.expiresAt).toISOString()}` : ''
+  return `  ${device(r.deviceId, r.name)} (${r.source})  ${r.state}${reason}${until}`
+}
+
+/** One member's row of the human report's path table. */
+export function memberRow (m: MemberPath): string[] {
+  return [m.name, m.deviceId.slice(0, 7), m.path, m.rttMs === null ? '-' : `${m.rttMs} ms`, m.relay === null ? '-' : device(m.relay, m.relayName), m.error ?? '']
 }
 
 /** Registers `doctor`. */
@@ -28,7 +45,7 @@ export function registerDoctorCommand (program: Command): void {
       ...nat.observers.filter((o) => o.error !== undefined).map((o) => `  observer ${o.address}: ${o.error ?? ''}`),
       `relay service    ${report.servesRelay ? 'on: this device relays for its networks\' members' : 'off'}`,
       `relays           ${report.relays.length === 0 ? 'none known' : ''}`,
-      ...report.relays.map((r) => `  ${r.deviceId.slice(0, 7)} (${r.source})  ${r.state}${r.reason !== undefined && r.state !== 'reserved' ? `: ${r.reason}` : ''}${r.expiresAt !== undefined && r.state === 'reserved' ? `, until ${new Date(r.expiresAt).toISOString()}` : ''}`),
+      ...report.relays.map(relayLine),
       `DHT              ${report.dht.enabled ? `${report.dht.peers} peers in the routing table${report.dht.lastPut === undefined ? '' : `; last publish ${report.dht.lastPut.ok ? 'ok' : `failed (${report.dht.lastPut.error ?? ''})`}`}` : 'off (no bootstrap peers or relays configured)'}`,
       `hole punching    ${report.punch.successes}/${report.punch.attempts} succeeded${report.punch.lastMs === undefined ? '' : `, last in ${report.punch.lastMs} ms`}${report.punch.lastError === undefined ? '' : `; last error: ${report.punch.lastError}`}`,
       `direct streams   ${report.direct.opened} opened, ${report.direct.accepted} accepted, ${report.direct.refused} refused, ${report.direct.dialFailures} dials failed (service reach bypassing the multiplexer)`,
@@ -37,8 +54,6 @@ export function registerDoctorCommand (program: Command): void {
     ]
     process.stdout.write(lines.join('\n') + '\n')
     if (report.members.length === 0) return void process.stdout.write('no members yet\n')
-    printTable(['MEMBER', 'DEVICE', 'PATH', 'RTT', 'VIA', 'NOTE'], report.members.map((m) => [
-      m.name, m.deviceId.slice(0, 7), m.path, m.rttMs === null ? '-' : `${m.rttMs} ms`, m.relay === null ? '-' : m.relay.slice(0, 7), m.error ?? ''
-    ]))
+    printTable(['MEMBER', 'DEVICE', 'PATH', 'RTT', 'VIA', 'NOTE'], report.members.map(memberRow))
   })
 }

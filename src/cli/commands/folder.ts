@@ -3,7 +3,7 @@
  */
 import type { Command } from 'commander'
 import { InvalidArgumentError } from 'commander'
-import type { FileRecordView, FolderView, OfferView } from '../../features/sync/views.js'
+import type { FileRecordView, FolderView, OfferView, RecordDevice } from '../../features/sync/views.js'
 import type { VersioningConfig } from '../../features/sync/types.js'
 import { contextOf } from '../context.js'
 import { durationSecondsArg } from '../durations.js'
@@ -37,6 +37,12 @@ function bytes (n: number): string {
 function who (id: string, names: Record<string, string>): string {
   const name = names[id]
   return name === undefined ? id.slice(0, 7) : `${name} (${id.slice(0, 7)})`
+}
+
+/** A device of a file record as people know it: its name with the short ID, or the short ID alone. */
+function recordDevice (d: RecordDevice): string {
+  const short = d.short === '' ? '-' : d.short
+  return d.name === null ? short : `${d.name} (${short})`
 }
 
 /** A word as a shell reads it back (quoted when it has anything but safe characters). */
@@ -171,8 +177,8 @@ export function registerFolderCommands (program: Command): void {
       if (ctx.json) return printJson(info)
       for (const [label, r] of [['local', info.local], ['global', info.global]] as const) {
         if (r === null) { process.stdout.write(`${label}: none\n`); continue }
-        const version = r.version.map((c) => `${c.id.slice(0, 7)}:${c.value}`).join(' ')
-        process.stdout.write(`${label}: ${r.type}${r.deleted ? ' (deleted)' : ''}${r.invalid ? ' (invalid)' : ''}, ${bytes(r.size)} in ${r.blocks} blocks of ${bytes(r.blockSize)}, modified ${r.modified} by ${r.modifiedBy.slice(0, 7)}, version ${version}, sequence ${r.sequence}\n`)
+        const version = r.version.map((c) => `${recordDevice(c.device)}:${c.value}`).join(' ')
+        process.stdout.write(`${label}: ${r.type}${r.deleted ? ' (deleted)' : ''}${r.invalid ? ' (invalid)' : ''}, ${bytes(r.size)} in ${r.blocks} blocks of ${bytes(r.blockSize)}, modified ${r.modified} by ${recordDevice(r.modifier)}, version ${version}, sequence ${r.sequence}\n`)
       }
     })
 

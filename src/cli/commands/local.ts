@@ -6,6 +6,7 @@ import type { Command } from 'commander'
 import { initHome, isInitialized } from '../../daemon/init.js'
 import { loadConfig, saveConfig, validateConfig } from '../../daemon/config.js'
 import { describeChanges } from '../../daemon/config-keys.js'
+import { overlayConfig } from '../../daemon/config-overlay.js'
 import { homePaths } from '../../daemon/home.js'
 import { lockHolder } from '../../daemon/lock.js'
 import { PortRaceError } from '../../daemon/ports.js'
@@ -15,7 +16,7 @@ import { WeftError } from '../../core/errors.js'
 import { contextOf } from '../context.js'
 import { printJson } from '../output.js'
 import { reportError } from '../report.js'
-import { applyFlags, explicitPorts, givenFlags, withConfigFlags } from '../config-flags.js'
+import { givenFlags, overlayOfFlags, withConfigFlags } from '../config-flags.js'
 import type { ConfigFlags } from '../config-flags.js'
 
 function movedLines (moves: readonly PortMove[]): string {
@@ -23,8 +24,7 @@ function movedLines (moves: readonly PortMove[]): string {
 }
 
 async function create (home: string, command: Command, flags: ConfigFlags): Promise<{ deviceId: string, moves: PortMove[] }> {
-  const given = givenFlags(command, flags)
-  const { deviceId, portMoves } = await initHome(home, { configure: applyFlags(given), explicitPorts: explicitPorts(given) })
+  const { deviceId, portMoves } = await initHome(home, { overlay: overlayOfFlags(givenFlags(command, flags)) })
   return { deviceId, moves: portMoves }
 }
 
@@ -35,7 +35,7 @@ async function applyToExisting (home: string, flags: ConfigFlags, out: NodeJS.Wr
   const holder = await lockHolder(paths.lock)
   if (holder !== undefined) throw new WeftError('ALREADY_EXISTS', `a weft daemon (pid ${holder}) is already running with this home`)
   const before = await loadConfig(paths.config)
-  const after = validateConfig(applyFlags(flags)(before), 'flags')
+  const after = validateConfig(overlayConfig(overlayOfFlags(flags))(before), 'flags')
   const changes = describeChanges(before, after)
   if (JSON.stringify(after) !== JSON.stringify(before)) await saveConfig(paths.config, after)
   out.write(changes.length === 0 ? 'flags: config.json already has these settings\n' : `flags written to config.json: ${changes.join('; ')}\n`)

@@ -129,9 +129,15 @@ export class DnsServer {
     const socket = createSocket(host.includes(':') ? 'udp6' : 'udp4')
     const server = new DnsServer(socket, members, log, instances)
     socket.on('message', (msg, rinfo) => { server.#onMessage(msg, rinfo.address, rinfo.port) })
-    socket.on('error', (err) => { log.warn({ err: err.message }, 'DNS socket error') })
     socket.bind(port, host)
-    await Promise.race([once(socket, 'listening'), once(socket, 'error').then(([err]) => { throw err })])
+    try {
+      await once(socket, 'listening')
+    } catch (err) {
+      // A socket that could not bind is closed here: the caller reports the error, and nothing stays open.
+      socket.close()
+      throw err
+    }
+    socket.on('error', (err) => { log.warn({ err: err.message }, 'DNS socket error') })
     return server
   }
 

@@ -5,7 +5,7 @@
  * (`/weft/send/1.0.0`), so a wrong code fails the exchange and burns the offer (one online guess,
  * nothing to try offline). With `--to`, the offer goes straight to one member's daemon, which
  * fetches into its inbox. Files are fetched one stream each from an offset, so an interrupted
- * transfer resumes from the partial file.
+ * transfer resumes from the partial file, and skips the files it had finished (transfer-ledger.ts).
  *
  * Protocol 2 (no hashing before the offer, so `weft send` answers at once): the offer lists
  * names (relative, `/`-separated for directories) and sizes only. A fetch answer announces
@@ -29,6 +29,7 @@ import type { Mesh, MeshStream } from '../../net/types.js'
 import { Spake2, macEqual } from './spake2.js'
 import { codeWords } from './wordlist.js'
 import { collectFiles, maxOfferFiles, recordReceived, safeName } from './transfer-files.js'
+import { ReceiveLedger } from './transfer-ledger.js'
 
 /** Protocol ID on the mesh. */
 export const sendProtocol = '/weft/send/2.0.0'
@@ -65,7 +66,7 @@ export interface TransferView {
   bytesDone: number
   state: 'waiting' | 'transferring' | 'done' | 'error'
   error: string | null
-  /** Receiving: bytes already on disk from an interrupted attempt, when it resumed. */
+  /** Receiving: bytes already on disk from an interrupted attempt (finished files and partial ones), when it resumed. */
   resumedAt: number | null
   /** A `--text` message, once received (sending: the text sent). */
   text: string | null
@@ -177,7 +178,7 @@ export class Transfers {
       const claimed = await this.#claim(device, nameplate, password)
       if (claimed === undefined) continue
       view.peer = device
-      await this.#fetchAll(view, device, nameplate, claimed.token, claimed.files, dir, false)
+      await this.#fetchAll(view, device, nameplate, claimed.token, claimed.files, dir, false, `${device}\n${nameplate}-${password}`)
       return
     }
     throw new WeftError('NOT_FOUND', `no online member holds transfer ${nameplate} (is weft send still running?)`)
@@ -209,20 +210,34 @@ export class Transfers {
     }
   }
 
-  async #fetchAll (view: TransferView, device: DeviceId, nameplate: number, token: string, files: OfferedFile[], dir: string, toInbox: boolean): Promise<void> {
+  /**
+   * Fetches every offered file into `dir` (or the inbox). `identity` names this receive across
+   * attempts (sender and code, or sender and token): files an earlier attempt finished are
+   * skipped (transfer-ledger.ts), not fetched again.
+   */
+  async #fetchAll (view: TransferView, device: DeviceId, nameplate: number, token: string, files: OfferedFile[], dir: string, toInbox: boolean, identity: string): Promise<void> {
     await mkdir(dir, { recursive: true })
     view.files = files.map((f) => f.name)
     view.bytesTotal = files.reduce((n, f) => n + f.size, 0)
     view.state = 'transferring'
+    const ledger = await ReceiveLedger.open(dir, identity, files)
     for (const [index, file] of files.entries()) {
       if (file.text === true && file.size > maxTextBytes) throw new WeftError('PROTOCOL_ERROR', 'the offered text is too large')
       const keepText = file.text === true && !toInbox
+      if (!keepText && await ledger.finished(index, file.size) !== undefined) {
+        // Arrived in an earlier attempt (and recorded in the inbox then): nothing to fetch.
+        view.bytesDone += file.size
+        view.resumedAt = (view.resumedAt ?? 0) + file.size
+        continue
+      }
       const target = keepText ? null : await this.#fetchFile(view, device, nameplate, token, index, file, dir)
+      if (target !== null) await ledger.add(index, target, file.size)
       if (keepText) view.text = (await this.#fetchText(view, device, nameplate, token, index, file)).toString('utf8')
       const text = file.text !== true ? undefined : target !== null ? await readFile(target, 'utf8') : view.text ?? undefined
       await recordReceived(this.#ctx.journal, { name: file.name, size: file.size, from: device, at: new Date().toISOString(), path: target, ...(text !== undefined ? { text } : {}) })
         .catch((err: unknown) => { this.#ctx.log.warn({ err: toWeftError(err).message }, 'could not record a received file in the inbox journal') })
     }
+    await ledger.remove()
     view.state = 'done'
   }
 
@@ -277,7 +292,7 @@ export class Transfers {
     const hash = createHash('sha256')
     if (have > 0) {
       for await (const chunk of createReadStream(partial, { start: 0, end: have - 1, highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer)
-      view.resumedAt ??= have
+      view.resumedAt = (view.resumedAt ?? 0) + have
     }
     view.bytesDone += have
     const framed = await this.#openFetch(device, nameplate, token, index, file, have)
@@ -340,7 +355,7 @@ export class Transfers {
         this.#views.set(view.id, view)
         this.#ctx.log.info({ from: stream.remote, files: req.files.length }, 'receiving files sent to this device')
         const files = req.files.map((f) => ({ ...f, name: safeName(f.name) }))
-        await this.#fetchAll(view, stream.remote, req.nameplate, req.token, files, this.#ctx.inbox, true).catch((err: unknown) => {
+        await this.#fetchAll(view, stream.remote, req.nameplate, req.token, files, this.#ctx.inbox, true, `${stream.remote}\n${req.nameplate}\n${req.token}`).catch((err: unknown) => {
           view.state = 'error'
           view.error = toWeftError(err).message
         })

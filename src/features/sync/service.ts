@@ -34,7 +34,7 @@ import type { BepDeviceId, FolderId, FolderType, VersioningConfig } from './type
 import { BlockServer } from './serve/block-server.js'
 import { BufferPool } from './wire/buffer-pool.js'
 import { fileRecordView, folderView } from './views.js'
-import type { FileRecordView, FolderView, Names, OfferView } from './views.js'
+import type { FileRecordView, FolderView, Names, OfferView, ShortIdLookup } from './views.js'
 
 /** A direct BEP link that closes sooner than this after opening counts as a failed path. */
 const directGraceMs = 30_000
@@ -512,7 +512,20 @@ export class SyncService implements Startable {
     const local = this.#db.getFile(runner.config.id, this.#self, name)?.file
     const global = this.#db.globalEntry(runner.config.id, name)?.global.file
     if (local === undefined && global === undefined) throw new WeftError('NOT_FOUND', `no file ${JSON.stringify(name)} in folder ${id}`)
-    return { local: local === undefined ? null : fileRecordView(local), global: global === undefined ? null : fileRecordView(global) }
+    const lookup = this.#shortIds()
+    return { local: local === undefined ? null : fileRecordView(local, lookup), global: global === undefined ? null : fileRecordView(global, lookup) }
+  }
+
+  /** The devices behind the short IDs of file records: this device, members, Syncthing devices. */
+  #shortIds (): ShortIdLookup {
+    const names = this.#names()
+    const devices = [this.#o.networks.deviceId, ...this.#o.networks.peers().map((p) => p.deviceId), ...this.#syncthing.devices().map((d) => d.id)]
+    const byShort = new Map(devices.map((d) => [shortId(bepIdOf(d)), d]))
+    return (id) => {
+      const deviceId = byShort.get(id)
+      if (deviceId === undefined) return undefined
+      return { deviceId, name: deviceId === this.#o.networks.deviceId ? this.#o.deviceName : names.device(deviceId) }
+    }
   }
 
   /** Conflict copies present in a folder. */

@@ -5,7 +5,8 @@ import type { DeviceId, NetworkId } from '../../core/ids.js'
 import type { IndexStore } from './index/store.js'
 import type { Counts } from './index/scan.js'
 import type { FolderRunner, FolderState } from './folder-runner.js'
-import type { FileInfo, FolderId, FolderType } from './types.js'
+import type { FileInfo, FolderId, FolderType, ShortId } from './types.js'
+import { shortIdString } from './model/vector.js'
 
 /** One folder as `weft folder ls` and `status` show it. */
 export interface FolderView {
@@ -100,6 +101,16 @@ function deviceNames (ids: DeviceId[], names: Names): Record<string, string> {
   return out
 }
 
+/** A device named by the short ID a file record holds (version counters, last modifier). */
+export interface RecordDevice {
+  /** The short ID in Syncthing's text form: the first 7 characters of the device ID ('' for none). */
+  short: string
+  /** The full device ID, when it is this device, a member or a known Syncthing device. */
+  deviceId: DeviceId | null
+  /** Its name, when known. */
+  name: string | null
+}
+
 /** One file's record as `weft folder file` shows it (Syncthing's /rest/db/file, in short). */
 export interface FileRecordView {
   name: string
@@ -109,15 +120,27 @@ export interface FileRecordView {
   invalid: boolean
   permissions: number
   modified: string
+  /** The last modifier's short ID (16 hex digits). */
   modifiedBy: string
-  version: Array<{ id: string, value: string }>
+  /** The last modifier, as a device. */
+  modifier: RecordDevice
+  /** Version vector: counters by short ID (16 hex digits), with the device each stands for. */
+  version: Array<{ id: string, value: string, device: RecordDevice }>
   sequence: number
   blockSize: number
   blocks: number
 }
 
+/** Finds the device and name behind a short ID; undefined when unknown. */
+export type ShortIdLookup = (id: ShortId) => { deviceId: DeviceId, name: string | null } | undefined
+
+function recordDevice (id: ShortId, lookup: ShortIdLookup): RecordDevice {
+  const known = lookup(id)
+  return { short: shortIdString(id), deviceId: known?.deviceId ?? null, name: known?.name ?? null }
+}
+
 /** The view of a file record (64-bit values as hex or decimal strings, so JSON keeps them exact). */
-export function fileRecordView (f: FileInfo): FileRecordView {
+export function fileRecordView (f: FileInfo, lookup: ShortIdLookup = () => undefined): FileRecordView {
   return {
     name: f.name,
     type: f.type,
@@ -127,7 +150,8 @@ export function fileRecordView (f: FileInfo): FileRecordView {
     permissions: f.permissions,
     modified: new Date(f.modifiedS * 1000 + Math.floor(f.modifiedNs / 1e6)).toISOString(),
     modifiedBy: f.modifiedBy.toString(16).padStart(16, '0'),
-    version: f.version.map((c) => ({ id: c.id.toString(16).padStart(16, '0'), value: c.value.toString() })),
+    modifier: recordDevice(f.modifiedBy, lookup),
+    version: f.version.map((c) => ({ id: c.id.toString(16).padStart(16, '0'), value: c.value.toString(), device: recordDevice(c.id, lookup) })),
     sequence: f.sequence,
     blockSize: f.blockSize,
     blocks: f.blocks.length
