@@ -12,7 +12,7 @@ import { join, relative } from 'node:path'
 import { startTestnet, formNetwork, waitForOnline, waitFor } from '../../src/testing/index.js'
 import type { Testnet, TestDaemon } from '../../src/testing/index.js'
 
-interface FolderStatus { state: string, error: string | null, need: { files: number, deletes: number }, bytesFromPeers: number, peers: string[] }
+interface FolderStatus { state: string, error: string | null, need: { files: number, deletes: number }, bytesFromPeers: number, peers: string[], indexPending: string[] }
 
 /** What the test's .stignore keeps on each device (and .stignore itself). */
 const localOnly = new Set(['.stignore', 'scratch.tmp', 'build'])
@@ -88,6 +88,9 @@ describe('folder sync between two devices', () => {
     const status = await b.json<FolderStatus>(['folder', 'status', 'sync-1'])
     assert.equal(status.state, 'idle')
     assert.equal(status.need.files, 0)
+    // In sync with what the member has: its file list arrived on this connection.
+    assert.deepEqual(status.peers, [a.deviceId])
+    assert.deepEqual(status.indexPending, [])
   })
 
   it('modifications and deletes flow both ways', async () => {

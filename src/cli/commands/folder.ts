@@ -75,7 +75,8 @@ async function follow (ctx: CliContext, id: string, scannedAfter = -1): Promise<
   let printedAt = -Infinity
   for (;;) {
     const f = await client.request<FolderView>('GET', `/folders/${encodeURIComponent(id)}`)
-    const done = f.state === 'idle' && f.need.files === 0 && f.need.deletes === 0 && f.lastScanAt !== null && f.lastScanAt > scannedAfter
+    // In sync means with what the members have: each linked member's file list must be in.
+    const done = f.state === 'idle' && f.need.files === 0 && f.need.deletes === 0 && f.lastScanAt !== null && f.lastScanAt > scannedAfter && (f.indexPending ?? []).length === 0
     if (!ctx.json) {
       if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${progressLine(f)}`)
       else if (Date.now() - printedAt >= plainProgressEveryMs || done || f.state === 'error') {
@@ -99,6 +100,8 @@ const plainProgressEveryMs = 10_000
 function progressLine (f: FolderView): string {
   const p = f.progress
   if (f.scan !== null) return `scanning: ${f.scan.filesHashed} files hashed, ${bytes(f.scan.bytesHashed)}`
+  const pending = f.indexPending ?? []
+  if (p === null && f.state === 'idle' && pending.length > 0) return `waiting for the file list of ${pending.map((d) => f.deviceNames[d] ?? d.slice(0, 7)).join(', ')}`
   if (p === null) return `${f.state}: need ${f.need.files} files (${bytes(f.need.bytes)})`
   return `${f.state}: ${bytes(p.bytesDone)}/${bytes(p.bytesTotal)}, ${p.filesDone}/${p.filesTotal} files, ${bytes(f.rateBytesPerSecond)}/s${f.etaSeconds === null ? '' : `, ETA ${f.etaSeconds}s`}`
 }

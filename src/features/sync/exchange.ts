@@ -53,6 +53,12 @@ export class Exchange {
   #peerFolders: BepFolder[] = []
   /** Block requests being served. */
   readonly #serving = new Set<Promise<void>>()
+  /** Per folder, the max sequence of the peer's records our last ClusterConfig said we hold. */
+  readonly #told = new Map<FolderId, number>()
+  /** Per folder, the max sequence of its own records the peer's last ClusterConfig stated. */
+  readonly #theirMax = new Map<FolderId, number>()
+  /** Folders for which the peer's full Index arrived on this link. */
+  readonly #fullIndexIn = new Set<FolderId>()
 
   constructor (ctx: ExchangeContext, link: BepLink) {
     this.#ctx = ctx
@@ -83,6 +89,7 @@ export class Exchange {
       }
     })
     this.#announced = new Set(folders.map((f) => f.id))
+    for (const folder of folders) this.#told.set(folder.id, folder.devices[1]?.maxSequence ?? 0)
     await this.link.send({ type: 'clusterConfig', folders, secondary: false })
   }
 
@@ -129,6 +136,7 @@ export class Exchange {
         continue
       }
       const theirs = folder.devices.find((d) => d.id === this.link.bepId)
+      this.#theirMax.set(folder.id, theirs?.maxSequence ?? 0)
       if (theirs !== undefined && index.setRemoteIndexId(folder.id, this.link.bepId, theirs.indexId)) {
         log.info({ device: this.link.device, folder: folder.id }, 'peer has a new index; expecting a full index')
       }
@@ -169,12 +177,28 @@ export class Exchange {
     }
   }
 
+  /**
+   * Whether the peer's records of `folder` have arrived on this link: its full Index when we
+   * told it we hold none of its records (it always sends one then, even empty), else its
+   * updates up to the max sequence its ClusterConfig stated (it sends nothing when it has no
+   * news). Until then "in sync" would only mean "in sync with what we knew before".
+   */
+  indexCaughtUp (folder: FolderId): boolean {
+    if (!this.sent.has(folder)) return false
+    if (this.#fullIndexIn.has(folder)) return true
+    const told = this.#told.get(folder) ?? 0
+    if (told === 0) return false
+    const position = this.#ctx.index.indexPosition(folder, this.link.bepId)?.maxSequence ?? 0
+    return position >= (this.#theirMax.get(folder) ?? 0)
+  }
+
   #onIndex (folder: FolderId, files: BepFileInfo[], kind: 'full' | 'update'): void {
     const runner = this.#ctx.sharedRunner(this.link, folder)
     if (runner === undefined) {
       this.#ctx.log.debug({ device: this.link.device, folder }, 'index for a folder not shared with this device; ignored')
       return
     }
+    if (kind === 'full') this.#fullIndexIn.add(folder)
     const accepted: FileInfo[] = []
     for (const f of files) {
       const problem = (f.unsupported ?? []).join(', ') || nameProblem(f.name)

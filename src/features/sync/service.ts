@@ -502,8 +502,9 @@ export class SyncService implements Startable {
   /** Status of one folder. */
   view (id: string, names = this.#names()): FolderView {
     const runner = this.#get(id)
-    const peers = [...this.#exchanges.values()].filter((e) => e.link.open && e.sent.has(runner.config.id)).map((e) => e.link.device)
-    return folderView(runner, this.#db, peers, names)
+    const linked = [...this.#exchanges.values()].filter((e) => e.link.open && e.sent.has(runner.config.id))
+    const pending = linked.filter((e) => !e.indexCaughtUp(runner.config.id)).map((e) => e.link.device)
+    return folderView(runner, this.#db, linked.map((e) => e.link.device), names, pending)
   }
 
   /** This device's record of `name` in a folder, and the global (winning) one; NOT_FOUND when neither exists. */

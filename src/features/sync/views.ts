@@ -35,6 +35,11 @@ export interface FolderView {
   badBlocks: Array<{ device: DeviceId, count: number }>
   /** Members (and Syncthing devices) this folder is synced with right now. */
   peers: DeviceId[]
+  /**
+   * Those of `peers` whose records of the folder have not all arrived yet on the current
+   * connection (until then, "nothing needed" only means nothing known to be needed).
+   */
+  indexPending: DeviceId[]
   /** Syncthing devices the folder is shared with. */
   syncthing: DeviceId[]
   /** Names of the devices above (peers, bad blocks, Syncthing devices), by device ID, where known. */
@@ -60,7 +65,7 @@ export interface Names {
 }
 
 /** Builds the view of a folder. */
-export function folderView (runner: FolderRunner, index: IndexStore, peers: DeviceId[], names: Names): FolderView {
+export function folderView (runner: FolderRunner, index: IndexStore, peers: DeviceId[], names: Names, indexPending: DeviceId[] = []): FolderView {
   const { config } = runner
   // Kept counters (one row read): no pass over the folder's records.
   const { global, need } = index.overview(config.id, config.type)
@@ -87,6 +92,7 @@ export function folderView (runner: FolderRunner, index: IndexStore, peers: Devi
     bytesFromPeers: runner.bytesFromPeers,
     badBlocks: [...runner.badBlocks].map(([device, count]) => ({ device, count })),
     peers,
+    indexPending,
     syncthing: [...(config.syncthing ?? [])],
     deviceNames: deviceNames([...peers, ...runner.badBlocks.keys(), ...(config.syncthing ?? [])], names)
   }
