@@ -18,7 +18,7 @@ import type { DeviceId } from '../core/ids.js'
 import type { AbortOptions } from '../core/lifecycle.js'
 import { Emitter } from '../core/emitter.js'
 import { WeftError } from '../core/errors.js'
-import type { ConnectionGate, HandleOptions, Mesh, MeshEvents, MeshStream, PeerLink, StreamHandler } from './types.js'
+import type { ConnectionGate, HandleOptions, Mesh, MeshDiagnostics, MeshEvents, MeshStream, PeerLink, StreamHandler } from './types.js'
 import { deviceIdOf, libp2pKeyFromSeed, peerIdOf, tryDeviceIdOf } from './peer-ids.js'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { isLoopbackAddress, isShareableAddress, pathOfAddress } from './addresses.js'
@@ -29,7 +29,7 @@ import { DirectLinks } from './direct-links.js'
 import type { DirectEndpoint } from './direct-links.js'
 import { noise } from '@chainsafe/libp2p-noise'
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
-import type { DirectStats, NetCheck, PunchStats, RecordStore, RelayStatus } from './types.js'
+import type { DhtHealth, DirectStats, NetCheck, PunchStats, RecordStore, RelayStatus } from './types.js'
 import { relayServerInit } from './relay/server.js'
 import type { RelayServerOptions } from './relay/server.js'
 import { BoundedMemoryDatastore, dhtInit } from './dht/store.js'
@@ -72,8 +72,8 @@ export const mdnsServiceTag = '_weft._udp.local'
 /** Errors of opening a stream that say nothing against the connection (the peer said no). */
 const healthyRefusals = new Set(['UnsupportedProtocolError', 'TooManyOutboundProtocolStreamsError', 'TooManyInboundProtocolStreamsError', 'LimitedConnectionError', 'AbortError', 'TimeoutError'])
 
-/** A {@link Mesh} backed by a js-libp2p node. */
-export class Libp2pMesh implements Mesh {
+/** A {@link Mesh} backed by a js-libp2p node, with the {@link MeshDiagnostics} the doctor reads. */
+export class Libp2pMesh implements Mesh, MeshDiagnostics {
   readonly events = new Emitter<MeshEvents>()
   readonly #options: Libp2pMeshOptions
   readonly #log: Logger
@@ -220,6 +220,10 @@ export class Libp2pMesh implements Mesh {
 
   get dht (): RecordStore | undefined {
     return this.#connectivity?.dht
+  }
+
+  dhtHealth (): DhtHealth | undefined {
+    return this.#connectivity?.dht?.health()
   }
 
   gateChanged (): void {
