@@ -69,6 +69,9 @@ interface Services extends Record<string, unknown> {
 /** Service tag of weft's mDNS announcements, so weft devices find each other and not every libp2p node. */
 export const mdnsServiceTag = '_weft._udp.local'
 
+/** Yamux's largest receive window per stream: bytes a sender may have in flight before the reader grants more. */
+const streamWindow = 16 * 1024 * 1024
+
 /** Errors of opening a stream that say nothing against the connection (the peer said no). */
 const healthyRefusals = new Set(['UnsupportedProtocolError', 'TooManyOutboundProtocolStreamsError', 'TooManyInboundProtocolStreamsError', 'LimitedConnectionError', 'AbortError', 'TimeoutError'])
 
@@ -144,8 +147,10 @@ export class Libp2pMesh implements Mesh, MeshDiagnostics {
       addresses: { listen: this.#options.listen, announce: this.#options.announce },
       transports,
       connectionEncrypters,
-      // Larger messages and stream windows: fewer frames and window updates per byte.
-      streamMuxers: [yamux({ maxMessageSize: 256 * 1024, streamOptions: { maxStreamWindowSize: 16 * 1024 * 1024 } })],
+      // Larger messages and stream windows: fewer frames and window updates per byte. A stream
+      // paused by a slow reader (libp2p-stream.ts) still receives what the window granted: its
+      // read buffer must hold a whole window, or libp2p resets the stream.
+      streamMuxers: [yamux({ maxMessageSize: 256 * 1024, streamOptions: { maxStreamWindowSize: streamWindow, maxReadBufferLength: 2 * streamWindow } })],
       peerDiscovery,
       connectionGater: {
         denyDialPeer: (peer) => denyPeer(peer),
@@ -292,6 +297,11 @@ export class Libp2pMesh implements Mesh, MeshDiagnostics {
     if (options.direct === true) this.#direct?.handle(protocol, handler)
   }
 
+  async unhandle (protocol: string): Promise<void> {
+    this.#direct?.unhandle(protocol)
+    await this.#requireNode().unhandle(protocol)
+  }
+
   async connect (device: DeviceId, addresses: string[], options: AbortOptions = {}): Promise<void> {
     const node = this.#requireNode()
     const peer = peerIdOf(device)
@@ -327,9 +337,21 @@ export class Libp2pMesh implements Mesh, MeshDiagnostics {
     }
   }
 
+  /**
+   * Resets the open streams with `device`, then closes its connections. A graceful close alone
+   * would end each stream with a FIN, and the other side would take a truncated transfer for a
+   * complete one: open streams fail with `PEER_UNREACHABLE` on both sides instead.
+   */
   async disconnect (device: DeviceId): Promise<void> {
     this.#direct?.close(device)
-    await this.#node?.hangUp(peerIdOf(device))
+    const node = this.#node
+    if (node === undefined) return
+    const peer = peerIdOf(device)
+    const reason = new WeftError('PEER_UNREACHABLE', `disconnected from ${device}`)
+    for (const connection of node.getConnections(peer)) {
+      for (const stream of connection.streams) stream.abort(reason)
+    }
+    await node.hangUp(peer)
   }
 
   async openDirect (device: DeviceId, protocol: string, options: AbortOptions = {}): Promise<MeshStream | undefined> {

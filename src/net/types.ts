@@ -154,6 +154,8 @@ export interface Mesh extends Startable {
   listenAddresses: () => string[]
   /** Registers the handler of a protocol. */
   handle: (protocol: string, handler: StreamHandler, options?: HandleOptions) => Promise<void>
+  /** Removes the handler of a protocol: new streams for it are refused; open ones go on. */
+  unhandle: (protocol: string) => Promise<void>
   /** Opens a stream to `device`, connecting first if needed (via known or given addresses). */
   openStream: (device: DeviceId, protocol: string, options?: AbortOptions & { addresses?: string[] }) => Promise<MeshStream>
   /**

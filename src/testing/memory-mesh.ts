@@ -153,6 +153,11 @@ export class MemoryMesh implements Mesh {
     await Promise.resolve()
   }
 
+  async unhandle (protocol: string): Promise<void> {
+    this.#handlers.delete(protocol)
+    await Promise.resolve()
+  }
+
   async connect (device: DeviceId, _addresses: string[], options: AbortOptions = {}): Promise<void> {
     await this.#dial(device, options)
   }
@@ -243,7 +248,7 @@ export class MemoryMesh implements Mesh {
   static #close (connection: Connection): void {
     if (!connection.open) return
     connection.open = false
-    for (const stream of [...connection.streams]) stream.abort(new Error('connection closed'))
+    for (const stream of [...connection.streams]) stream.reset(new WeftError('PEER_UNREACHABLE', 'the connection to the member closed'))
     const [a, b] = connection.ends
     if (a.#connections.get(b.deviceId) === connection) a.#connections.delete(b.deviceId)
     if (b.#connections.get(a.deviceId) === connection) b.#connections.delete(a.deviceId)
