@@ -17,17 +17,22 @@ const layers = {
 }
 const all = Object.keys(layers)
 
-function boundaries (layer, allowed) {
+// What only the doctor reads of the mesh (src/net/types.ts): no other feature, nor the network layer, takes it.
+const diagnostics = { group: ['**/net/types.js'], importNames: ['MeshDiagnostics'], message: 'only the doctor (src/features/doctor.ts) takes MeshDiagnostics; features use Mesh' }
+
+function boundaries (layer, allowed, { files = [`src/${layer}/**/*.ts`], ignores = [], doctor = false } = {}) {
   const forbidden = all.filter((l) => l !== layer && !allowed.includes(l))
   return {
-    files: [`src/${layer}/**/*.ts`],
+    files,
+    ignores,
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [
           ...forbidden.map((l) => ({ group: [`**/${l}/*`, `**/${l}/**`], message: `layer "${layer}" may not import "${l}" (dependencies point down: see docs/ARCHITECTURE.md)` })),
           ...(layer === 'net' ? [] : [{ group: ['libp2p', '@libp2p/*', '@chainsafe/*', '@multiformats/*'], message: 'only the net layer knows libp2p' }]),
           // Features see networks through the read-only port, never the service that commits.
-          ...(layer === 'features' ? [{ group: ['**/network/*', '!**/network/networks.js'], message: 'features see networks only through src/network/networks.ts (the read-only Networks port)' }] : [])
+          ...(layer === 'features' ? [{ group: ['**/network/*', '!**/network/networks.js'], message: 'features see networks only through src/network/networks.ts (the read-only Networks port)' }] : []),
+          ...((layer === 'features' && !doctor) || layer === 'network' ? [diagnostics] : [])
         ]
       }]
     }
@@ -48,7 +53,8 @@ export default tseslint.config(
       'no-console': 'error'
     }
   },
-  ...Object.entries(layers).map(([layer, allowed]) => boundaries(layer, allowed)),
+  ...Object.entries(layers).map(([layer, allowed]) => boundaries(layer, allowed, layer === 'features' ? { ignores: ['src/features/doctor.ts'] } : {})),
+  boundaries('features', layers.features, { files: ['src/features/doctor.ts'], doctor: true }),
   {
     // Unit tests of any layer may use the test helpers (nothing shipped imports them).
     files: ['src/**/*.test.ts'],
