@@ -23,11 +23,15 @@ const layers = {
 }
 const all = Object.keys(layers)
 
-function boundaries (layer, allowed, shipped) {
+// What only the doctor reads of the mesh (src/net/types.ts): no other feature, nor the network layer, takes it.
+const diagnostics = { group: ['**/net/types.js'], importNames: ['MeshDiagnostics'], message: 'only the doctor (src/features/doctor.ts) takes MeshDiagnostics; features use Mesh' }
+
+function boundaries (layer, allowed, { shipped, doctor = false }) {
   const forbidden = all.filter((l) => l !== layer && !allowed.includes(l))
+  const ignores = [...(shipped ? ['src/**/*.test.ts'] : []), ...(layer === 'features' && shipped && !doctor ? ['src/features/doctor.ts'] : [])]
   return {
-    files: shipped ? [`src/${layer}/**/*.ts`] : [`src/${layer}/**/*.test.ts`],
-    ...(shipped ? { ignores: ['src/**/*.test.ts'] } : {}),
+    files: doctor ? ['src/features/doctor.ts'] : shipped ? [`src/${layer}/**/*.ts`] : [`src/${layer}/**/*.test.ts`],
+    ...(ignores.length > 0 ? { ignores } : {}),
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [
@@ -35,7 +39,8 @@ function boundaries (layer, allowed, shipped) {
           ...forbidden.map((l) => ({ group: [`**/${l}/*`, `**/${l}/**`], message: `layer "${layer}" may not import "${l}" (dependencies point down: see docs/ARCHITECTURE.md)` })),
           ...(layer === 'net' ? [] : [{ group: ['libp2p', '@libp2p/*', '@chainsafe/*', '@multiformats/*'], message: 'only the net layer knows libp2p' }]),
           // Features see networks through the read-only port, never the service that commits.
-          ...(layer === 'features' ? [{ group: ['**/network/*', '!**/network/networks.js'], message: 'features see networks only through src/network/networks.ts (the read-only Networks port)' }] : [])
+          ...(layer === 'features' ? [{ group: ['**/network/*', '!**/network/networks.js'], message: 'features see networks only through src/network/networks.ts (the read-only Networks port)' }] : []),
+          ...((layer === 'features' && !doctor) || layer === 'network' ? [diagnostics] : [])
         ]
       }]
     }
@@ -56,7 +61,8 @@ export default tseslint.config(
       'no-console': 'error'
     }
   },
-  ...Object.entries(layers).flatMap(([layer, allowed]) => [boundaries(layer, allowed, true), boundaries(layer, allowed, false)]),
+  ...Object.entries(layers).flatMap(([layer, allowed]) => [boundaries(layer, allowed, { shipped: true }), boundaries(layer, allowed, { shipped: false })]),
+  boundaries('features', layers.features, { shipped: true, doctor: true }),
   {
     // Unit tests of any layer may use the test helpers (nothing shipped imports them).
     files: ['src/**/*.test.ts'],

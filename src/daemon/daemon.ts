@@ -146,7 +146,7 @@ export class Daemon {
         garbage: faults.has('gossip-garbage')
       }
     })
-    this.doctor = new Doctor(this.mesh, this.networks, relay, () => this.reach.tunnelStats())
+    this.doctor = new Doctor(this.mesh, this.mesh, this.networks, relay, () => this.reach.tunnelStats())
     this.pinger = new Pinger(this.mesh, this.networks, (ref) => this.reach.resolveMember(ref))
     this.links = new LinkTables(this.mesh, {
       resolveNetwork: (ref) => this.networks.resolve(ref).id,

@@ -7,7 +7,7 @@
  */
 import type { DeviceId } from '../core/ids.js'
 import type { AbortOptions } from '../core/lifecycle.js'
-import type { DirectStats, Mesh, NetCheck, PathKind, PunchStats, RecordStore, RelayStatus } from '../net/types.js'
+import type { DhtHealth, DirectStats, Mesh, MeshDiagnostics, NetCheck, PathKind, PunchStats, RelayStatus } from '../net/types.js'
 import type { Networks } from '../network/networks.js'
 import type { TunnelStats } from './reach/migration.js'
 
@@ -36,7 +36,7 @@ export interface DoctorReport {
   relays: RelayView[]
   /** Whether this device serves as a relay for its networks' members. */
   servesRelay: boolean
-  dht: { enabled: false } | ({ enabled: true } & ReturnType<RecordStore['health']>)
+  dht: { enabled: false } | ({ enabled: true } & DhtHealth)
   punch: PunchStats
   /** Direct connections (service reach to members on a LAN or direct path). */
   direct: DirectStats
@@ -50,12 +50,15 @@ const memberTestMs = 5000
 /** Runs the checks. */
 export class Doctor {
   readonly #mesh: Mesh
+  readonly #diagnostics: MeshDiagnostics
   readonly #networks: Networks
   readonly #servesRelay: boolean
   readonly #tunnels: () => TunnelStats
 
-  constructor (mesh: Mesh, networks: Networks, servesRelay: boolean, tunnels: () => TunnelStats = () => ({ relayed: 0, moved: 0, failed: 0 })) {
+  /** `mesh` tests the paths to members; `diagnostics` (usually the same mesh) answers the rest. */
+  constructor (mesh: Mesh, diagnostics: MeshDiagnostics, networks: Networks, servesRelay: boolean, tunnels: () => TunnelStats = () => ({ relayed: 0, moved: 0, failed: 0 })) {
     this.#mesh = mesh
+    this.#diagnostics = diagnostics
     this.#networks = networks
     this.#servesRelay = servesRelay
     this.#tunnels = tunnels
@@ -63,17 +66,18 @@ export class Doctor {
 
   /** The full report (takes a few seconds: observers and members are asked). */
   async report (options: AbortOptions = {}): Promise<DoctorReport> {
+    const diagnostics = this.#diagnostics
     const names = this.#names()
-    const [nat, members] = await Promise.all([this.#mesh.netCheck(options), this.#members(names)])
-    const dht = this.#mesh.dht
+    const [nat, members] = await Promise.all([diagnostics.netCheck(options), this.#members(names)])
+    const dht = diagnostics.dhtHealth()
     return {
       deviceId: this.#mesh.deviceId,
       nat,
-      relays: this.#mesh.relays().map((r) => ({ ...r, name: names.get(r.deviceId) ?? null })),
+      relays: diagnostics.relays().map((r) => ({ ...r, name: names.get(r.deviceId) ?? null })),
       servesRelay: this.#servesRelay,
-      dht: dht === undefined ? { enabled: false } : { enabled: true, ...dht.health() },
-      punch: this.#mesh.punchStats(),
-      direct: this.#mesh.directStats(),
+      dht: dht === undefined ? { enabled: false } : { enabled: true, ...dht },
+      punch: diagnostics.punchStats(),
+      direct: diagnostics.directStats(),
       tunnels: this.#tunnels(),
       members
     }

@@ -63,6 +63,11 @@ export class DirectLinks {
     this.#handlers.set(protocol, handler)
   }
 
+  /** Stops offering `protocol` on direct connections. */
+  unhandle (protocol: string): void {
+    this.#handlers.delete(protocol)
+  }
+
   #count (protocol: string): { opened: number, accepted: number } {
     this.stats.byProtocol[protocol] ??= { opened: 0, accepted: 0 }
     return this.stats.byProtocol[protocol]

@@ -18,7 +18,7 @@ import type { DeviceId } from '../core/ids.js'
 import type { AbortOptions } from '../core/lifecycle.js'
 import { Emitter } from '../core/emitter.js'
 import { WeftError } from '../core/errors.js'
-import type { ConnectionGate, HandleOptions, Mesh, MeshEvents, MeshStream, PeerLink, StreamHandler } from './types.js'
+import type { ConnectionGate, HandleOptions, Mesh, MeshDiagnostics, MeshEvents, MeshStream, PeerLink, StreamHandler } from './types.js'
 import { deviceIdOf, libp2pKeyFromSeed, peerIdOf, tryDeviceIdOf } from './peer-ids.js'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { isLoopbackAddress, isShareableAddress, pathOfAddress } from './addresses.js'
@@ -29,7 +29,7 @@ import { DirectLinks } from './direct-links.js'
 import type { DirectEndpoint } from './direct-links.js'
 import { noise } from '@chainsafe/libp2p-noise'
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
-import type { DirectStats, NetCheck, PunchStats, RecordStore, RelayStatus } from './types.js'
+import type { DhtHealth, DirectStats, NetCheck, PunchStats, RecordStore, RelayStatus } from './types.js'
 import { relayServerInit } from './relay/server.js'
 import type { RelayServerOptions } from './relay/server.js'
 import { BoundedMemoryDatastore, dhtInit } from './dht/store.js'
@@ -69,11 +69,14 @@ interface Services extends Record<string, unknown> {
 /** Service tag of weft's mDNS announcements, so weft devices find each other and not every libp2p node. */
 export const mdnsServiceTag = '_weft._udp.local'
 
+/** Yamux's largest receive window per stream: bytes a sender may have in flight before the reader grants more. */
+const streamWindow = 16 * 1024 * 1024
+
 /** Errors of opening a stream that say nothing against the connection (the peer said no). */
 const healthyRefusals = new Set(['UnsupportedProtocolError', 'TooManyOutboundProtocolStreamsError', 'TooManyInboundProtocolStreamsError', 'LimitedConnectionError', 'AbortError', 'TimeoutError'])
 
-/** A {@link Mesh} backed by a js-libp2p node. */
-export class Libp2pMesh implements Mesh {
+/** A {@link Mesh} backed by a js-libp2p node, with the {@link MeshDiagnostics} the doctor reads. */
+export class Libp2pMesh implements Mesh, MeshDiagnostics {
   readonly events = new Emitter<MeshEvents>()
   readonly #options: Libp2pMeshOptions
   readonly #log: Logger
@@ -144,8 +147,10 @@ export class Libp2pMesh implements Mesh {
       addresses: { listen: this.#options.listen, announce: this.#options.announce },
       transports,
       connectionEncrypters,
-      // Larger messages and stream windows: fewer frames and window updates per byte.
-      streamMuxers: [yamux({ maxMessageSize: 256 * 1024, streamOptions: { maxStreamWindowSize: 16 * 1024 * 1024 } })],
+      // Larger messages and stream windows: fewer frames and window updates per byte. A stream
+      // paused by a slow reader (libp2p-stream.ts) still receives what the window granted: its
+      // read buffer must hold a whole window, or libp2p resets the stream.
+      streamMuxers: [yamux({ maxMessageSize: 256 * 1024, streamOptions: { maxStreamWindowSize: streamWindow, maxReadBufferLength: 2 * streamWindow } })],
       peerDiscovery,
       connectionGater: {
         denyDialPeer: (peer) => denyPeer(peer),
@@ -222,6 +227,10 @@ export class Libp2pMesh implements Mesh {
     return this.#connectivity?.dht
   }
 
+  dhtHealth (): DhtHealth | undefined {
+    return this.#connectivity?.dht?.health()
+  }
+
   gateChanged (): void {
     this.#connectivity?.gateChanged()
   }
@@ -288,6 +297,11 @@ export class Libp2pMesh implements Mesh {
     if (options.direct === true) this.#direct?.handle(protocol, handler)
   }
 
+  async unhandle (protocol: string): Promise<void> {
+    this.#direct?.unhandle(protocol)
+    await this.#requireNode().unhandle(protocol)
+  }
+
   async connect (device: DeviceId, addresses: string[], options: AbortOptions = {}): Promise<void> {
     const node = this.#requireNode()
     const peer = peerIdOf(device)
@@ -323,9 +337,21 @@ export class Libp2pMesh implements Mesh {
     }
   }
 
+  /**
+   * Resets the open streams with `device`, then closes its connections. A graceful close alone
+   * would end each stream with a FIN, and the other side would take a truncated transfer for a
+   * complete one: open streams fail with `PEER_UNREACHABLE` on both sides instead.
+   */
   async disconnect (device: DeviceId): Promise<void> {
     this.#direct?.close(device)
-    await this.#node?.hangUp(peerIdOf(device))
+    const node = this.#node
+    if (node === undefined) return
+    const peer = peerIdOf(device)
+    const reason = new WeftError('PEER_UNREACHABLE', `disconnected from ${device}`)
+    for (const connection of node.getConnections(peer)) {
+      for (const stream of connection.streams) stream.abort(reason)
+    }
+    await node.hangUp(peer)
   }
 
   async openDirect (device: DeviceId, protocol: string, options: AbortOptions = {}): Promise<MeshStream | undefined> {

@@ -1,7 +1,12 @@
 /**
  * A {@link MeshStream} over one Node socket (a direct connection's TLS socket): writes wait
  * for `drain` when the socket's buffer is full, `closeWrite` half-closes, and reading yields
- * the socket's chunks as they arrive.
+ * the socket's chunks as they arrive. A connection that breaks under a reader, or that this
+ * side destroyed (a disconnect), fails its reads with `PEER_UNREACHABLE`, as a muxed stream's
+ * do. Not yet like a muxed stream: the other side of an `abort` sees an end of data, as if
+ * complete. A reset would tell it, but Node resets only TCP handles, and resetting the TCP
+ * socket under a live TLSSocket crashes the process (segmentation fault, Node 20, seen
+ * 2026-12-07); destroying the TLSSocket first closes the handle, so the reset never goes out.
  */
 import type { Socket } from 'node:net'
 import type { DeviceId } from '../core/ids.js'
@@ -16,6 +21,7 @@ export function socketMeshStream (socket: Socket, remote: DeviceId, protocol: st
   // Writes made in one turn of the event loop are encrypted and sent together: the socket is
   // corked at the first and uncorked before the next turn (or once enough is held back).
   let corked = false
+  let abortedWith: Error | undefined
   const flush = (): void => {
     if (!corked) return
     corked = false
@@ -46,12 +52,22 @@ export function socketMeshStream (socket: Socket, remote: DeviceId, protocol: st
       if (!socket.writableEnded && !socket.destroyed) socket.end()
       await Promise.resolve()
     },
-    abort () {
+    abort (err) {
+      abortedWith ??= err
       socket.destroy()
     },
     async * [Symbol.asyncIterator] () {
-      // Ending this loop early must not destroy the socket: the write side may still be in use.
-      for await (const chunk of socket.iterator({ destroyOnReturn: false })) yield chunk as Buffer
+      try {
+        // Ending this loop early must not destroy the socket: the write side may still be in use.
+        for await (const chunk of socket.iterator({ destroyOnReturn: false })) yield chunk as Buffer
+      } catch (err) {
+        if (abortedWith !== undefined) throw abortedWith
+        if (err instanceof WeftError) throw err
+        throw new WeftError('PEER_UNREACHABLE', `the direct connection to the member failed: ${(err as Error).message}`, { cause: err })
+      }
+      if (abortedWith !== undefined) throw abortedWith
+      // Destroyed here (the device was disconnected) rather than ended by the other side.
+      if (!socket.readableEnded) throw new WeftError('PEER_UNREACHABLE', 'the direct connection to the member closed before the stream ended')
     }
   }
 }

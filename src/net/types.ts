@@ -1,7 +1,9 @@
 /**
  * What the net layer offers the layers above: open a stream to a device for a protocol,
- * handle incoming streams, connection events and path information. Nothing above this
- * layer knows libp2p; features run unchanged over the in-memory mesh in tests.
+ * handle incoming streams, connection events and path information ({@link Mesh}), and apart
+ * from it what only the doctor reads ({@link MeshDiagnostics}). Nothing above this layer
+ * knows libp2p; features run unchanged over the in-memory mesh in tests, and one behaviour
+ * suite (mesh-contract.ts) holds both meshes to the same contract.
  */
 import type { DeviceId } from '../core/ids.js'
 import type { AbortOptions, Startable } from '../core/lifecycle.js'
@@ -152,6 +154,8 @@ export interface Mesh extends Startable {
   listenAddresses: () => string[]
   /** Registers the handler of a protocol. */
   handle: (protocol: string, handler: StreamHandler, options?: HandleOptions) => Promise<void>
+  /** Removes the handler of a protocol: new streams for it are refused; open ones go on. */
+  unhandle: (protocol: string) => Promise<void>
   /** Opens a stream to `device`, connecting first if needed (via known or given addresses). */
   openStream: (device: DeviceId, protocol: string, options?: AbortOptions & { addresses?: string[] }) => Promise<MeshStream>
   /**
@@ -175,6 +179,16 @@ export interface Mesh extends Startable {
   setGate: (gate: ConnectionGate) => void
   /** The gate's answers may have changed (membership did): retry what it made fail, e.g. relay reservations. */
   gateChanged: () => void
+  /** The DHT network discovery publishes to and looks up in, when this device takes part in one. */
+  readonly dht?: RecordStore
+}
+
+/**
+ * What only `weft doctor` asks of the mesh: relays, the NAT check, punch and direct counters
+ * and the DHT's health. Kept apart from {@link Mesh} so features (and the in-memory mesh)
+ * never see it; the composition root hands the mesh to the doctor under both names.
+ */
+export interface MeshDiagnostics {
   /** Relays this device knows and its reservations on them. */
   relays: () => RelayStatus[]
   /** Asks observers (relays) how our NAT maps ports and whether we are reachable from outside. */
@@ -183,8 +197,15 @@ export interface Mesh extends Startable {
   punchStats: () => PunchStats
   /** Direct-connection counters. */
   directStats: () => DirectStats
-  /** The DHT, when this device takes part in one. */
-  readonly dht?: RecordStore
+  /** Routing-table size and the last operations of the DHT; undefined when this device takes no part in one. */
+  dhtHealth: () => DhtHealth | undefined
+}
+
+/** The DHT's routing-table size and the outcome of its last operations. */
+export interface DhtHealth {
+  peers: number
+  lastPut?: { at: number, ok: boolean, error?: string }
+  lastGet?: { at: number, ok: boolean, error?: string }
 }
 
 /** Self-certifying records in the DHT (see src/net/dht/records.ts). */
@@ -194,5 +215,5 @@ export interface RecordStore {
   /** Finds the newest valid payload published under `seed`'s key, or undefined. */
   get: (seed: Uint8Array, options?: AbortOptions) => Promise<Uint8Array | undefined>
   /** Routing-table size and the outcome of the last operations. */
-  health: () => { peers: number, lastPut?: { at: number, ok: boolean, error?: string }, lastGet?: { at: number, ok: boolean, error?: string } }
+  health: () => DhtHealth
 }

@@ -12,7 +12,7 @@ import type { DeviceId } from '../core/ids.js'
 import type { AbortOptions } from '../core/lifecycle.js'
 import { Emitter } from '../core/emitter.js'
 import { WeftError } from '../core/errors.js'
-import type { ConnectionGate, DirectStats, HandleOptions, Mesh, MeshEvents, MeshStream, NetCheck, PeerLink, PunchStats, RelayStatus, StreamHandler } from '../net/types.js'
+import type { ConnectionGate, HandleOptions, Mesh, MeshEvents, MeshStream, PeerLink, StreamHandler } from '../net/types.js'
 import { createStreamPair } from './memory-stream.js'
 import type { MemoryStream } from './memory-stream.js'
 
@@ -125,25 +125,6 @@ export class MemoryMesh implements Mesh {
   /** Nothing to retry in memory. */
   gateChanged (): void {}
 
-  /** The in-memory mesh has no relays. */
-  relays (): RelayStatus[] {
-    return []
-  }
-
-  /** Nothing to observe in memory: every device is directly reachable. */
-  async netCheck (): Promise<NetCheck> {
-    return await Promise.resolve({ mapping: 'none', observed: [], publiclyReachable: null, observers: [] })
-  }
-
-  /** No hole punching in memory. */
-  directStats (): DirectStats {
-    return { opened: 0, accepted: 0, refused: 0, dialFailures: 0, byProtocol: {} }
-  }
-
-  punchStats (): PunchStats {
-    return { attempts: 0, successes: 0 }
-  }
-
   async start (): Promise<void> {
     this.#hub.register(this)
     this.#started = true
@@ -169,6 +150,11 @@ export class MemoryMesh implements Mesh {
 
   async handle (protocol: string, handler: StreamHandler, options: HandleOptions = {}): Promise<void> {
     this.#handlers.set(protocol, { handler, maxInboundStreams: options.maxInboundStreams ?? 32 })
+    await Promise.resolve()
+  }
+
+  async unhandle (protocol: string): Promise<void> {
+    this.#handlers.delete(protocol)
     await Promise.resolve()
   }
 
@@ -262,7 +248,7 @@ export class MemoryMesh implements Mesh {
   static #close (connection: Connection): void {
     if (!connection.open) return
     connection.open = false
-    for (const stream of [...connection.streams]) stream.abort(new Error('connection closed'))
+    for (const stream of [...connection.streams]) stream.reset(new WeftError('PEER_UNREACHABLE', 'the connection to the member closed'))
     const [a, b] = connection.ends
     if (a.#connections.get(b.deviceId) === connection) a.#connections.delete(b.deviceId)
     if (b.#connections.get(a.deviceId) === connection) b.#connections.delete(a.deviceId)

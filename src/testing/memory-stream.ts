@@ -1,7 +1,7 @@
 /**
  * In-process stream pairs for the in-memory mesh (see memory-mesh.ts): bytes written on one
  * end are read on the other, `closeWrite` ends the other end's reads, `abort` errors both
- * ends. Each direction buffers up to a high-water mark; a writer past it waits until the
+ * ends (the other end's reads fail with `PEER_UNREACHABLE`, as over the libp2p mesh). Each direction buffers up to a high-water mark; a writer past it waits until the
  * reader drains, so a fast writer cannot run ahead of a slow reader without bound.
  */
 import type { DeviceId } from '../core/ids.js'
@@ -85,9 +85,19 @@ export class MemoryStream implements MeshStream {
   }
 
   abort (err: Error): void {
+    this.#fail(err, new WeftError('PEER_UNREACHABLE', `stream reset by the other end: ${err.message}`))
+  }
+
+  /** Fails both ends with `err` (the connection under the stream closed). */
+  reset (err: WeftError): void {
+    this.#fail(err, err)
+  }
+
+  /** Fails this end's reads with `local` and the other end's with `remote`. */
+  #fail (local: Error, remote: Error): void {
     if (this.#inbound.error !== undefined) return
-    this.#inbound.error = err
-    this.#outbound.error = new WeftError('PROTOCOL_ERROR', `stream reset by the other end: ${err.message}`)
+    this.#inbound.error = local
+    this.#outbound.error = remote
     this.#inbound.wake()
     this.#outbound.wake()
     this.#onClose()
