@@ -243,9 +243,16 @@ export class Daemon {
       pid: process.pid,
       home: this.paths.root,
       uptimeSeconds: Math.round((Date.now() - this.#startedAt) / 1000),
+      memory: memoryNow(),
       addresses: this.mesh.listenAddresses(),
       networks: this.networks.list().map(({ id, name, role, members, online }) => ({ id, name, role, members, online })),
       ...this.reach.endpoints()
     }
   }
+}
+
+/** The process's memory as `weft status` shows it. */
+function memoryNow (): StatusView['memory'] {
+  const { rss, heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage()
+  return { rss, heapUsed, heapTotal, external, arrayBuffers }
 }

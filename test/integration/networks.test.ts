@@ -4,6 +4,7 @@
  */
 import { describe, it, before, after } from 'node:test'
 import { strict as assert } from 'node:assert'
+import { readFile } from 'node:fs/promises'
 import { startTestnet, formNetwork, waitForOnline, waitFor } from '../../src/testing/index.js'
 import type { Testnet, PeerRow } from '../../src/testing/index.js'
 
@@ -31,10 +32,16 @@ describe('three daemons in one network', () => {
     const members = await c.json<Member[]>(['net', 'members', 'home'])
     assert.deepEqual(members.map((m) => m.name).sort(), ['alpha', 'beta', 'gamma'])
     assert.equal(members.find((m) => m.name === 'alpha')?.role, 'admin')
-    const status = await b.json<{ deviceId: string, api: string, networks: Summary[] }>(['status'])
+    const status = await b.json<{ deviceId: string, api: string, networks: Summary[], pid: number, memory: { rss: number, heapUsed: number, heapTotal: number } }>(['status'])
     assert.equal(status.deviceId, b.deviceId)
     assert.match(status.api, /^http:\/\/127\.0\.0\.1:\d+$/)
     assert.deepEqual(status.networks.map((n) => n.name), ['home'])
+    // Memory as the kernel counts it (VmRSS of the daemon's process), with the heap inside it.
+    const vmRss = Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${status.pid}/status`, 'utf8'))?.[1]) * 1024
+    assert.ok(Math.abs(status.memory.rss - vmRss) < 32 * 1048576, `status says ${status.memory.rss} bytes resident, the kernel ${vmRss}`)
+    assert.ok(status.memory.heapUsed > 0 && status.memory.heapUsed <= status.memory.heapTotal && status.memory.heapTotal < status.memory.rss, JSON.stringify(status.memory))
+    const human = await b.cli(['status'])
+    assert.match(human.stdout, /^memory +\d+ MB resident: JavaScript heap \d+ MB live of \d+ MB, buffers \d+ MB$/m)
   })
 
   it('a member cannot invite or remove (admins only) and nothing changes', async () => {

@@ -10,6 +10,8 @@ export interface Status {
   version: string
   api: string
   uptimeSeconds: number
+  /** Bytes: resident in all, the JavaScript heap (live of total), buffers. */
+  memory: { rss: number, heapUsed: number, heapTotal: number, external: number, arrayBuffers: number }
   addresses: string[]
   networks: Array<{ id: string, name: string, role: string, members: number, online: number }>
   dns: string | null

@@ -26,6 +26,7 @@ export function registerStatusCommands (program: Command): void {
     process.stdout.write([
       `device     ${status.name}  ${status.deviceId}`,
       `version    weft ${status.version}, up ${status.uptimeSeconds}s, pid ${status.pid}`,
+      `memory     ${mb(status.memory.rss)} resident: JavaScript heap ${mb(status.memory.heapUsed)} live of ${mb(status.memory.heapTotal)}, buffers ${mb(status.memory.arrayBuffers)}`,
       `api        ${status.api}`,
       `listening  ${status.addresses.join('  ')}`,
       `peer ID    ${status.peerId}   (as a relay or bootstrap peer: ${status.addresses[0] ?? '/ip4/HOST/tcp/PORT'}/p2p/${status.peerId})`,
@@ -42,4 +43,9 @@ export function registerStatusCommands (program: Command): void {
       p.name, p.deviceId.slice(0, 7), p.online ? 'yes' : 'no', p.path ?? '-', p.rttMs === null ? '-' : `${p.rttMs} ms`, p.online ? 'now' : ago(p.lastSeen), p.version ?? '-', p.networks.join(','), p.addresses[0] ?? '-'
     ]))
   })
+}
+
+/** Bytes as whole megabytes (MiB), as `top` and `ps` count them. */
+function mb (bytes: number): string {
+  return `${Math.round(bytes / 1048576)} MB`
 }

@@ -23,6 +23,11 @@ export interface StatusView {
   pid: number
   home: string
   uptimeSeconds: number
+  /**
+   * Where the daemon's memory is (bytes): resident in all, the JavaScript heap (live objects
+   * and what the heap holds), and memory outside it that JavaScript objects own (buffers).
+   */
+  memory: { rss: number, heapUsed: number, heapTotal: number, external: number, arrayBuffers: number }
   addresses: string[]
   networks: Array<{ id: string, name: string, role: string, members: number, online: number }>
   /** Where the DNS server for .weft names listens (`HOST:PORT`), if on. */

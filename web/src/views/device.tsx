@@ -5,7 +5,7 @@
 import type { JSX } from 'preact'
 import { useEffect, useState } from 'preact/hooks'
 import { api, ApiError } from '../api'
-import { duration, pathWords, rtt } from '../format'
+import { bytes, duration, pathWords, rtt } from '../format'
 import { QrCode } from '../qr'
 import type { Doctor, Status } from '../types'
 import { CopyButton } from '../ui'
@@ -161,6 +161,7 @@ export function DeviceView ({ status }: { status: Status }): JSX.Element {
           </div>
           <div><dt>Version</dt><dd>weft {status.version}</dd></div>
           <div><dt>Up for</dt><dd>{duration(status.uptimeSeconds)}</dd></div>
+          <div><dt>Memory</dt><dd>{bytes(status.memory.rss)} resident (JavaScript heap {bytes(status.memory.heapUsed)} of {bytes(status.memory.heapTotal)}, buffers {bytes(status.memory.arrayBuffers)})</dd></div>
           <div><dt>Listening on</dt><dd>{status.addresses.length === 0 ? 'nothing' : <ul class="plain">{status.addresses.map((a) => <li key={a}><code>{a}</code></li>)}</ul>}</dd></div>
           <div><dt>Local API</dt><dd><code>{status.api}</code></dd></div>
           <div><dt>Names (DNS)</dt><dd>{status.dns === null ? 'off' : <code>{status.dns}</code>}</dd></div>
