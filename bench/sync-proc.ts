@@ -73,7 +73,15 @@ export interface SyncRun {
   rescanSeconds?: number
   /** weft only, after the timed part: median latency of the receiver's folder status, ms. */
   statusMs?: number
+  /**
+   * weft only: sender's and receiver's memory split (`weft status`, MB) at the highest RSS
+   * seen by sampling once a second during the timed part.
+   */
+  memoryAtPeak?: [MemorySplit, MemorySplit]
 }
+
+/** Where a weft daemon's memory was (MB): resident, JavaScript heap live and total, buffers. */
+export interface MemorySplit { rss: number, heapUsed: number, heapTotal: number, arrayBuffers: number }
 
 /** Sleeps `ms`. */
 export async function sleep (ms: number): Promise<void> {

@@ -14,7 +14,7 @@ import type { FolderView } from '../src/features/sync/views.js'
 import type { DataSet } from './sync-data.js'
 import { moveEntries, putBack, verify } from './sync-data.js'
 import { cpuSeconds, peakRssMb, pollDelay, sleep, startClock } from './sync-proc.js'
-import type { SyncRun } from './sync-proc.js'
+import type { MemorySplit, SyncRun } from './sync-proc.js'
 import { cleanupNow, onCleanup } from './sync-cleanup.js'
 
 /** Options of a run. */
@@ -114,9 +114,17 @@ export async function runWeft (set: DataSet, options: RunOptions): Promise<SyncR
     let scanSeconds = NaN
     const deadline = started + options.timeoutS * 1000
     let statusMs = 0
+    const none: MemorySplit = { rss: 0, heapUsed: 0, heapTotal: 0, arrayBuffers: 0 }
+    const memoryAtPeak: [MemorySplit, MemorySplit] = [none, none]
+    let memorySampledAt = -Infinity
     for (;;) {
       await sleep(pollDelay(options.pollMs, statusMs))
       const now = performance.now()
+      if (now - memorySampledAt >= 1000) {
+        memorySampledAt = now
+        const splits = await Promise.all([sender<{ memory: MemorySplit }>('GET', '/status'), receiver<{ memory: MemorySplit }>('GET', '/status')])
+        splits.forEach(({ memory }, i) => { if (memory.rss / 1048576 > memoryAtPeak[i]!.rss) memoryAtPeak[i] = megabytes(memory) })
+      }
       if (Number.isNaN(scanSeconds)) {
         const s = await sender<FolderView>('GET', '/folders/bench')
         if (s.local.files === set.files && s.state !== 'scanning') scanSeconds = (now - started) / 1000
@@ -138,7 +146,8 @@ export async function runWeft (set: DataSet, options: RunOptions): Promise<SyncR
       scanSeconds: Number.isNaN(scanSeconds) ? seconds : scanSeconds,
       peakRssMb: rss,
       cpuSeconds: cpu,
-      idleRssMb: idle
+      idleRssMb: idle,
+      memoryAtPeak
     }
     // After the timed part (CPU and RSS already read), two figures of issue 22.
     run.rescanSeconds = await timeRescan(sender, options.timeoutS)
@@ -147,4 +156,10 @@ export async function runWeft (set: DataSet, options: RunOptions): Promise<SyncR
   } finally {
     await cleanupNow(undo)
   }
+}
+
+/** A memory split in bytes as MB. */
+function megabytes (m: MemorySplit): MemorySplit {
+  const mb = (x: number): number => Math.round(x / 1048576)
+  return { rss: mb(m.rss), heapUsed: mb(m.heapUsed), heapTotal: mb(m.heapTotal), arrayBuffers: mb(m.arrayBuffers) }
 }

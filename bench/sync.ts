@@ -102,7 +102,7 @@ async function main (): Promise<void> {
               ? await runSyncthing(set, { ...options, wrap })
               : system === 'bare' ? await runBare(set, options) : await runInterop(set, system as 'weft-to-syncthing' | 'syncthing-to-weft', options)
           runs[system]?.push(run)
-          console.log(`  round ${round + 1}, ${system}: ${run.seconds.toFixed(2)} s (last file ${run.landedSeconds.toFixed(2)} s, scan ${run.scanSeconds.toFixed(2)} s), ${(set.bytes / 1e6 / run.seconds).toFixed(1)} MB/s, peak RSS ${run.peakRssMb.map((r) => r.toFixed(0)).join(' / ')} MB (idle ${run.idleRssMb.map((r) => r.toFixed(0)).join(' / ')}), CPU-s ${run.cpuSeconds.map((c) => c.toFixed(1)).join(' / ')}${run.rescanSeconds === undefined ? '' : `; unchanged rescan ${run.rescanSeconds.toFixed(3)} s, status ${(run.statusMs ?? NaN).toFixed(1)} ms`}`)
+          console.log(`  round ${round + 1}, ${system}: ${run.seconds.toFixed(2)} s (last file ${run.landedSeconds.toFixed(2)} s, scan ${run.scanSeconds.toFixed(2)} s), ${(set.bytes / 1e6 / run.seconds).toFixed(1)} MB/s, peak RSS ${run.peakRssMb.map((r) => r.toFixed(0)).join(' / ')} MB (idle ${run.idleRssMb.map((r) => r.toFixed(0)).join(' / ')}), CPU-s ${run.cpuSeconds.map((c) => c.toFixed(1)).join(' / ')}${run.rescanSeconds === undefined ? '' : `; unchanged rescan ${run.rescanSeconds.toFixed(3)} s, status ${(run.statusMs ?? NaN).toFixed(1)} ms`}${run.memoryAtPeak === undefined ? '' : `; at the highest sampled RSS, send / recv: ${run.memoryAtPeak.map((m) => `${m.rss} MB (heap ${m.heapUsed} of ${m.heapTotal}, buffers ${m.arrayBuffers})`).join(' / ')}`}`)
         }
       }
       await rm(staging, { recursive: true, force: true })
