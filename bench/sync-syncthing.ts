@@ -79,6 +79,11 @@ export async function runSyncthing (set: DataSet, options: RunOptions & { wrap: 
       cpuSeconds: cpu,
       idleRssMb: idle
     }
+    // Untimed, as for weft: a rescan of the unchanged folder on the sender (the REST call
+    // returns when the scan is done).
+    const rescanStarted = performance.now()
+    await a.scan('bench')
+    run.rescanSeconds = (performance.now() - rescanStarted) / 1000
     return run
   } finally {
     await cleanupNow(undo)
