@@ -95,16 +95,19 @@ export function toMeshStream (stream: Stream, remote: DeviceId): MeshStream {
           yield chunk
           continue
         }
-        if (failure !== undefined) {
-          if (abortedHere || failure instanceof WeftError) throw failure
-          throw new WeftError('PEER_UNREACHABLE', `the stream from the member failed: ${failure.message}`, { cause: failure })
-        }
+        if (failure !== undefined && abortedHere) throw failure
         // The queue is empty: what the stream held back while paused comes now (synchronously).
         if (stream.readStatus === 'paused') {
           stream.resume()
           continue
         }
+        // Everything up to the remote's FIN was read: the read side is complete, whatever
+        // happens to the connection afterwards (a relay cut after a tunnel moved off it).
         if (remoteEnded && (stream.readBufferLength === 0 || !readable())) return
+        if (failure !== undefined) {
+          if (failure instanceof WeftError) throw failure
+          throw new WeftError('PEER_UNREACHABLE', `the stream from the member failed: ${failure.message}`, { cause: failure })
+        }
         if (closed) throw new WeftError('PEER_UNREACHABLE', 'the connection to the member closed before the stream ended')
         await new Promise<void>((resolve) => { wake = resolve })
       }
