@@ -59,6 +59,8 @@ export class Exchange {
   readonly #theirMax = new Map<FolderId, number>()
   /** Folders for which the peer's full Index arrived on this link. */
   readonly #fullIndexIn = new Set<FolderId>()
+  /** Per folder, the highest sequence among the peer's records received on this link (refused ones too). */
+  readonly #seenMax = new Map<FolderId, number>()
 
   constructor (ctx: ExchangeContext, link: BepLink) {
     this.#ctx = ctx
@@ -188,7 +190,7 @@ export class Exchange {
     if (this.#fullIndexIn.has(folder)) return true
     const told = this.#told.get(folder) ?? 0
     if (told === 0) return false
-    const position = this.#ctx.index.indexPosition(folder, this.link.bepId)?.maxSequence ?? 0
+    const position = Math.max(this.#ctx.index.indexPosition(folder, this.link.bepId)?.maxSequence ?? 0, this.#seenMax.get(folder) ?? 0)
     return position >= (this.#theirMax.get(folder) ?? 0)
   }
 
@@ -199,6 +201,10 @@ export class Exchange {
       return
     }
     if (kind === 'full') this.#fullIndexIn.add(folder)
+    // A record refused below still counts as received: the peer will not send it again.
+    let seen = this.#seenMax.get(folder) ?? 0
+    for (const f of files) if (f.sequence > seen) seen = f.sequence
+    this.#seenMax.set(folder, seen)
     const accepted: FileInfo[] = []
     for (const f of files) {
       const problem = (f.unsupported ?? []).join(', ') || nameProblem(f.name)
