@@ -124,9 +124,9 @@ export class SyncService implements Startable {
   constructor (options: SyncServiceOptions) {
     this.#o = options
     this.#blocks = new BlockServer({
-      isServable: (folder, name) => {
+      servable: (folder, name) => {
         const local = this.#index?.getFile(folder, this.#self, name)?.file
-        return local !== undefined && !local.deleted && !local.invalid && local.type === 'file'
+        return local !== undefined && !local.deleted && !local.invalid && local.type === 'file' ? local : undefined
       },
       corrupt: options.corruptBlockResponses === true
     })
