@@ -62,6 +62,14 @@ try {
     if (round === 0) console.log(JSON.stringify({ overview: o, local: l }))
   }
   time(`the old full pass (recount) at ${total} names`, () => store.recount(FOLDER))
+  // What a pull asks before it requests a small file's one block: is it somewhere local?
+  const lookups = Math.min(total, 10_000)
+  const absent = (i: number): Uint8Array => { const h = new Uint8Array(32); new DataView(h.buffer).setUint32(4, i + 1); return h }
+  const present = (i: number): Uint8Array => file(i, REMOTE, 0).blocks[0]!.hash
+  for (const [what, hashOf] of [['absent', absent], ['present', present]] as const) {
+    time(`findLocalBlocksMany of one ${what} hash, ${lookups} times`, () => { for (let i = 0; i < lookups; i++) store.findLocalBlocksMany([hashOf(i)], FOLDER) })
+    time(`findLocalBlocks of one ${what} hash, ${lookups} times`, () => { for (let i = 0; i < lookups; i++) store.findLocalBlocks(hashOf(i), FOLDER) })
+  }
   store.close()
   // As after an upgrade to schema 2: no counters stored, so opening fills them by one pass.
   const db = openIndexDatabase(path)
