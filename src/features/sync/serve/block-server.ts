@@ -7,13 +7,14 @@
  * `invalidFile` and asks for a rescan, as Syncthing does). Reads run in the thread pool, a
  * bounded number at once.
  */
-import { closeSync, constants, open, openSync, read, readSync } from 'node:fs'
 import { createHash } from 'node:crypto'
 import type { BepRequest, BepResponseCode } from '../wire/messages.js'
 import { responseFrame } from '../wire/response-frame.js'
 import { encodeFrame } from '../wire/framing.js'
 import { BufferPool } from '../wire/buffer-pool.js'
-import { CheckedDirs, nameProblem, resolveInFolder } from '../puller/names.js'
+import { CheckedDirs, nameProblem, resolveInFolder } from '../fs/names.js'
+import { nodeFs } from '../fs/node.js'
+import type { FolderFs } from '../fs/types.js'
 import type { FolderId } from '../types.js'
 
 /** Largest block a Request may ask for (BEP's 16 MiB). */
@@ -37,6 +38,8 @@ export interface BlockServerOptions {
   maxReads?: number
   /** Test fault: flip a bit of every block served. */
   corrupt?: boolean
+  /** The file system folders are read from (default: the real disk). */
+  fs?: FolderFs
 }
 
 /** A served request: the frame to send, and whether the file on disk no longer matches the index. */
@@ -57,24 +60,20 @@ interface OpenFile {
   dropped: boolean
 }
 
-const noFollow = constants.O_NOFOLLOW ?? 0
-const nonBlock = constants.O_NONBLOCK ?? 0
-
-const readFlags = constants.O_RDONLY | noFollow | nonBlock
-
-async function openFd (path: string, small: boolean): Promise<number> {
-  if (small) return openSync(path, readFlags)
-  return await new Promise((resolve, reject) => open(path, readFlags, (err, fd) => err === null ? resolve(fd) : reject(err)))
+/** Opens for reading, never through a symlink, without blocking on a FIFO. */
+async function openFd (fs: FolderFs, path: string, small: boolean): Promise<number> {
+  if (small) return fs.openFdSync(path, true)
+  return await fs.openFd(path, true)
 }
 
-async function readInto (fd: number, buf: Buffer, offset: number, length: number, position: number): Promise<number> {
-  if (length <= smallBlock) return readSync(fd, buf, offset, length, position)
-  return await new Promise((resolve, reject) => read(fd, buf, offset, length, position, (err, n) => err === null ? resolve(n) : reject(err)))
+async function readInto (fs: FolderFs, fd: number, buf: Buffer, offset: number, length: number, position: number): Promise<number> {
+  if (length <= smallBlock) return fs.readFdSync(fd, buf, offset, length, position)
+  return await fs.readFd(fd, buf, offset, length, position)
 }
 
-function closeFd (fd: number): void {
+function closeFd (fs: FolderFs, fd: number): void {
   try {
-    closeSync(fd)
+    fs.closeFdSync(fd)
   } catch {
     // Closing a read-only descriptor fails only if it is already gone; nothing to recover.
   }
@@ -83,6 +82,7 @@ function closeFd (fd: number): void {
 /** Answers block requests for the folders of one device. */
 export class BlockServer {
   readonly #o: BlockServerOptions
+  readonly #fs: FolderFs
   readonly #files = new Map<string, OpenFile>()
   readonly #opening = new Map<string, Promise<OpenFile>>()
   readonly #dirs = new CheckedDirs()
@@ -95,6 +95,7 @@ export class BlockServer {
 
   constructor (options: BlockServerOptions) {
     this.#o = options
+    this.#fs = options.fs ?? nodeFs
   }
 
   /**
@@ -119,7 +120,7 @@ export class BlockServer {
       const at = out?.dataOffset ?? 0
       let done = 0
       while (done < req.size) {
-        const n = await readInto(file.fd, buf, at + done, req.size - done, req.offset + done)
+        const n = await readInto(this.#fs, file.fd, buf, at + done, req.size - done, req.offset + done)
         if (n === 0) break
         done += n
       }
@@ -182,8 +183,8 @@ export class BlockServer {
 
   async #open (key: string, folder: FolderId, name: string, root: string, small: boolean): Promise<OpenFile> {
     if (!this.#o.isServable(folder, name)) throw new Error('not a current local file')
-    const path = await resolveInFolder(root, name, { checked: this.#dirs })
-    const fd = await openFd(path, small)
+    const path = await resolveInFolder(this.#fs, root, name, { checked: this.#dirs })
+    const fd = await openFd(this.#fs, path, small)
     const file: OpenFile = { fd, lastUsed: Date.now(), users: 0, dropped: false }
     this.#files.set(key, file)
     this.#evict()
@@ -217,13 +218,13 @@ export class BlockServer {
     if (file === undefined) return
     this.#files.delete(key)
     file.dropped = true
-    if (file.users === 0) closeFd(file.fd)
+    if (file.users === 0) closeFd(this.#fs, file.fd)
   }
 
   #release (file: OpenFile): void {
     file.users--
     file.lastUsed = Date.now()
-    if (file.dropped && file.users === 0) closeFd(file.fd)
+    if (file.dropped && file.users === 0) closeFd(this.#fs, file.fd)
   }
 
   async #readSlot (): Promise<void> {

@@ -7,15 +7,16 @@
 import { lstat, mkdir, rename } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { WeftError } from '../../../core/errors.js'
-import { errnoCode, fsyncDir } from '../puller/disk.js'
-import { resolveInFolder } from '../puller/names.js'
+import { errnoCode } from '../fs/errors.js'
+import { resolveInFolder } from '../fs/names.js'
+import { nodeFs } from '../fs/node.js'
 
 /** The versions directory at the folder root (Syncthing's name). */
 export const versionsDirName = '.stversions'
 
 /** Absolute path of the entry to archive, or undefined when nothing is there. */
 export async function archiveSource (folderRoot: string, name: string): Promise<string | undefined> {
-  const path = await resolveInFolder(folderRoot, name)
+  const path = await resolveInFolder(nodeFs, folderRoot, name)
   try {
     const st = await lstat(path)
     if (st.isDirectory()) throw new WeftError('INVALID_ARGUMENT', `cannot archive ${JSON.stringify(name)}: it is a directory`)
@@ -44,7 +45,7 @@ export async function versionsRoot (folderRoot: string): Promise<string> {
  * created and checked (no symlinks).
  */
 export async function versionPath (folderRoot: string, relPath: string): Promise<string> {
-  return await resolveInFolder(await versionsRoot(folderRoot), relPath, { createParents: true })
+  return await resolveInFolder(nodeFs, await versionsRoot(folderRoot), relPath, { createParents: true })
 }
 
 /** Renames `from` to `to` (replacing a file there) and fsyncs both directories. */
@@ -52,6 +53,6 @@ export async function moveAtomically (from: string, to: string): Promise<void> {
   const existing = await lstat(to).catch(() => undefined)
   if (existing?.isDirectory() === true) throw new WeftError('ALREADY_EXISTS', `cannot archive to ${to}: a directory is there`)
   await rename(from, to)
-  await fsyncDir(dirname(to))
-  if (dirname(from) !== dirname(to)) await fsyncDir(dirname(from))
+  await nodeFs.fsyncDir(dirname(to))
+  if (dirname(from) !== dirname(to)) await nodeFs.fsyncDir(dirname(from))
 }

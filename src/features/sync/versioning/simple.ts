@@ -9,7 +9,7 @@
 import { readdir, unlink } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { WeftError } from '../../../core/errors.js'
-import { errnoCode } from '../puller/disk.js'
+import { errnoCode } from '../fs/errors.js'
 import { archiveSource, moveAtomically, versionPath } from './common.js'
 import type { Versioner } from './types.js'
 

@@ -6,7 +6,7 @@
  */
 import { lstat, readdir, rmdir, unlink, utimes } from 'node:fs/promises'
 import { join } from 'node:path'
-import { errnoCode } from '../puller/disk.js'
+import { errnoCode } from '../fs/errors.js'
 import { archiveSource, moveAtomically, versionPath, versionsDirName } from './common.js'
 import type { Versioner } from './types.js'
 
