@@ -20,6 +20,7 @@ import { FolderConfigStore, isFolderId } from './config.js'
 import type { FolderConfig } from './config.js'
 import { FolderRunner } from './folder-runner.js'
 import { BepLink, bepKeepalive, bepProtocol } from './link/bep-link.js'
+import type { LinkStats } from './link/bep-link.js'
 import { Exchange } from './exchange.js'
 import { SyncthingPeers, bepIdOfSyncthing } from './syncthing/peers.js'
 import type { SyncthingConnection } from './syncthing/connections.js'
@@ -552,6 +553,12 @@ export class SyncService implements Startable {
   /** Scans now. */
   rescan (id: string): void {
     this.#get(id).requestScan()
+  }
+
+  /** Counters of the open BEP link with `device`, if any (records and messages each way; for tests of delta indexes). */
+  linkStats (device: DeviceId): LinkStats | undefined {
+    const exchange = this.#exchanges.get(device)
+    return exchange?.link.open === true ? exchange.link.stats : undefined
   }
 
   /** Pauses or resumes a folder (persisted). */
