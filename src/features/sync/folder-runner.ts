@@ -357,7 +357,7 @@ export class FolderRunner {
           return byHash
         }
       },
-      versioner: createVersioner(this.config.versioning),
+      versioner: createVersioner(this.config.versioning, this.#fs),
       commit: {
         commit: (f) => { index.updateLocal(folder, [{ ...f, sequence: 0 }]) },
         commitMany: (files) => { index.updateLocal(folder, files.map((f) => ({ ...f, sequence: 0 }))) },

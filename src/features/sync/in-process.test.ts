@@ -2,7 +2,7 @@
  * Two and three SyncServices in one process: each on its own in-memory folder file system
  * (MemoryFs) and in-memory mesh (MemoryMesh), with a real SQLite index in a temporary home.
  * Covers the index exchange, delta index updates after a change, a conflict (both sides edit
- * while apart), a deletion, a peer serving bad blocks (alone, and next to a good one), and a
+ * while apart), a deletion, versioning of what remote changes replace, a peer serving bad blocks (alone, and next to a good one), and a
  * full disk on the receiving side.
  * The real-daemon tests (test/integration/sync.test.ts) cover the same over real sockets and
  * disks; these run in milliseconds each.
@@ -22,6 +22,7 @@ import { MemoryHub } from '../../testing/memory-mesh.js'
 import type { MemoryMesh } from '../../testing/memory-mesh.js'
 import { MemoryFs } from './fs/memory.js'
 import { SyncService } from './service.js'
+import type { VersioningConfig } from './types.js'
 
 const net = '5e1f0000000000000000000000000001' as NetworkId
 const root = '/sync/shared'
@@ -77,7 +78,7 @@ describe('sync services in one process (memory fs, memory mesh)', () => {
   })
 
   /** Starts a service for `id` (fresh home and fs unless given) and adds the shared folder. */
-  async function start (hub: MemoryHub, id: DeviceId, members: DeviceId[], opts: { fs?: MemoryFs, home?: string, corrupt?: boolean, files?: Record<string, string | Buffer> } = {}): Promise<Device> {
+  async function start (hub: MemoryHub, id: DeviceId, members: DeviceId[], opts: { fs?: MemoryFs, home?: string, corrupt?: boolean, files?: Record<string, string | Buffer>, versioning?: VersioningConfig } = {}): Promise<Device> {
     const fs = opts.fs ?? new MemoryFs()
     for (const [name, data] of Object.entries(opts.files ?? {})) fs.writeFileSync(join(root, name), data)
     let home = opts.home
@@ -91,7 +92,7 @@ describe('sync services in one process (memory fs, memory mesh)', () => {
     await service.start()
     const device: Device = { id, fs, home, mesh, service }
     started.push(device)
-    if (opts.home === undefined) await service.add({ path: root, network: net, id: folder, watch: false })
+    if (opts.home === undefined) await service.add({ path: root, network: net, id: folder, watch: false, versioning: opts.versioning })
     return device
   }
 
@@ -149,6 +150,23 @@ describe('sync services in one process (memory fs, memory mesh)', () => {
     await rescan(a)
     await until('b deleted them too', () => same(a, b))
     assert.deepEqual(Object.keys(b.fs.snapshot(root)).sort(), ['.stfolder', 'keep.txt'])
+  })
+
+  it('keeps what a remote change replaces or deletes in the trash can', async () => {
+    const hub = new MemoryHub()
+    const [ia, ib] = ids(2) as [DeviceId, DeviceId]
+    const a = await start(hub, ia, [ia, ib], { files: { 'doc.txt': 'first', 'old.txt': 'old' } })
+    const b = await start(hub, ib, [ia, ib], { versioning: { type: 'trashcan', cleanoutDays: 0 } })
+    await a.mesh.connect(ib, [])
+    await until('b has a\'s folder', () => same(a, b))
+    a.fs.writeFileSync(join(root, 'doc.txt'), 'second')
+    await a.fs.unlink(join(root, 'old.txt'))
+    await rescan(a)
+    const versions = join(root, '.stversions')
+    await until('b archived both', () => b.fs.lstatSync(join(versions, 'old.txt')) !== undefined && b.fs.lstatSync(join(versions, 'doc.txt')) !== undefined)
+    assert.equal(b.fs.readFileSync(join(versions, 'doc.txt')).toString(), 'first')
+    assert.equal(b.fs.readFileSync(join(root, 'doc.txt')).toString(), 'second')
+    assert.equal(b.fs.lstatSync(join(root, 'old.txt')), undefined)
   })
 
   it('keeps both versions when both sides edit a file while apart (conflict copy)', async () => {
