@@ -25,46 +25,48 @@ const openFlags: Record<OpenMode, number> = {
   create: constants.O_RDWR | constants.O_CREAT | constants.O_EXCL | noFollow
 }
 
-/** The folder's file system on the real disk, through node:fs. Stateless: share {@link nodeFs}. */
+/**
+ * The folder's file system on the real disk, through node:fs. Stateless: share {@link nodeFs}.
+ * Methods hand node:fs's promises back as they are (no async wrapper, no extra promise per call).
+ */
 export class NodeFs implements FolderFs {
   lstatSync (path: string): FsStats | undefined {
     return lstatSync(path, { bigint: true, throwIfNoEntry: false })
   }
 
-  async lstat (path: string): Promise<FsStats> {
-    return await lstat(path, { bigint: true })
+  lstat (path: string): Promise<FsStats> {
+    return lstat(path, { bigint: true })
   }
 
-  async stat (path: string): Promise<FsStats> {
-    return await stat(path, { bigint: true })
+  stat (path: string): Promise<FsStats> {
+    return stat(path, { bigint: true })
   }
 
-  async readlink (path: string): Promise<string> {
-    return await readlink(path)
+  readlink (path: string): Promise<string> {
+    return readlink(path)
   }
 
   readlinkSync (path: string): string {
     return readlinkSync(path)
   }
 
-  async readdir (path: string): Promise<FsDirent[]> {
-    return await readdir(path, { withFileTypes: true })
+  readdir (path: string): Promise<FsDirent[]> {
+    return readdir(path, { withFileTypes: true })
   }
 
   readdirSync (path: string): FsDirent[] {
     return readdirSync(path, { withFileTypes: true })
   }
 
-  async readFile (path: string): Promise<Buffer> {
-    return await readFile(path)
+  readFile (path: string): Promise<Buffer> {
+    return readFile(path)
   }
 
-  async appendFile (path: string, data: string): Promise<void> {
-    await appendFile(path, data)
+  appendFile (path: string, data: string): Promise<void> {
+    return appendFile(path, data)
   }
 
-  // openFd and readFd return the callback's promise itself (no async wrapper): one promise
-  // per call, as node:fs's callback API costs, on the path of every block read.
+  // openFd and readFd: node:fs's callback API in one promise (no FileHandle), on the path of every block read.
   openFd (path: string, noFollow: boolean): Promise<number> {
     const flags = noFollow ? readNoFollow : readFollow
     return new Promise((resolve, reject) => openCb(path, flags, (err, fd) => err === null ? resolve(fd) : reject(err)))
@@ -90,8 +92,8 @@ export class NodeFs implements FolderFs {
     closeSync(fd)
   }
 
-  async openFile (path: string, mode: OpenMode): Promise<FsFile> {
-    return await open(path, openFlags[mode], mode === 'create' ? 0o600 : undefined)
+  openFile (path: string, mode: OpenMode): Promise<FsFile> {
+    return open(path, openFlags[mode], mode === 'create' ? 0o600 : undefined)
   }
 
   fchmodSync (file: FsFile, mode: number): void {
@@ -110,28 +112,28 @@ export class NodeFs implements FolderFs {
     await mkdir(path, { recursive: true })
   }
 
-  async chmod (path: string, mode: number): Promise<void> {
-    await chmod(path, mode)
+  chmod (path: string, mode: number): Promise<void> {
+    return chmod(path, mode)
   }
 
   async utimes (path: string, mtimeS: number): Promise<void> {
     await utimes(path, new Date(), mtimeS)
   }
 
-  async symlink (target: string, path: string): Promise<void> {
-    await symlink(target, path)
+  symlink (target: string, path: string): Promise<void> {
+    return symlink(target, path)
   }
 
-  async unlink (path: string): Promise<void> {
-    await unlink(path)
+  unlink (path: string): Promise<void> {
+    return unlink(path)
   }
 
-  async rmdir (path: string): Promise<void> {
-    await rmdir(path)
+  rmdir (path: string): Promise<void> {
+    return rmdir(path)
   }
 
-  async rename (from: string, to: string): Promise<void> {
-    await rename(from, to)
+  rename (from: string, to: string): Promise<void> {
+    return rename(from, to)
   }
 
   async fsyncDir (path: string): Promise<void> {
