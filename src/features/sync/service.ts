@@ -134,9 +134,9 @@ export class SyncService implements Startable {
     this.#fs = options.fs ?? nodeFs
     this.#blocks = new BlockServer({
       fs: this.#fs,
-      isServable: (folder, name) => {
+      servable: (folder, name) => {
         const local = this.#index?.getFile(folder, this.#self, name)?.file
-        return local !== undefined && !local.deleted && !local.invalid && local.type === 'file'
+        return local !== undefined && !local.deleted && !local.invalid && local.type === 'file' ? local : undefined
       },
       corrupt: options.corruptBlockResponses === true
     })

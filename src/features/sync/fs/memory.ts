@@ -58,6 +58,8 @@ interface Meta {
   ino: bigint
   mode: number
   mtimeNs: bigint
+  /** Last change of content or metadata. */
+  ctimeNs: bigint
 }
 interface FileNode extends Meta { kind: 'file', data: Buffer, size: number }
 interface DirNode extends Meta { kind: 'dir', entries: Map<string, Node> }
@@ -72,6 +74,7 @@ class MemStats implements FsStats {
   readonly ino: bigint
   readonly mtimeNs: bigint
   readonly mtimeMs: bigint
+  readonly ctimeNs: bigint
   readonly #kind: Node['kind']
 
   constructor (node: Node) {
@@ -81,6 +84,7 @@ class MemStats implements FsStats {
     this.ino = node.ino
     this.mtimeNs = node.mtimeNs
     this.mtimeMs = node.mtimeNs / 1_000_000n
+    this.ctimeNs = node.ctimeNs
   }
 
   isFile (): boolean { return this.#kind === 'file' }
@@ -153,7 +157,7 @@ export class MemoryFs implements FolderFs {
 
   constructor (options: MemoryFsOptions = {}) {
     this.#clockNs = options.startNs ?? 1_767_225_600_000_000_000n
-    this.#root = { kind: 'dir', entries: new Map(), ino: this.#ino++, mode: 0o755, mtimeNs: this.#clockNs }
+    this.#root = { kind: 'dir', entries: new Map(), ino: this.#ino++, mode: 0o755, mtimeNs: this.#clockNs, ctimeNs: this.#clockNs }
   }
 
   // ---- test controls ---------------------------------------------------------------------
@@ -193,7 +197,7 @@ export class MemoryFs implements FolderFs {
     if (place.node.kind !== 'file') throw sysError('EISDIR', 'open', path)
     place.node.data = bytes
     place.node.size = bytes.length
-    if (options.mode !== undefined) place.node.mode = options.mode
+    if (options.mode !== undefined) place.node.mode = options.mode & 0o7777
     this.#touch(place.node)
   }
 
@@ -210,7 +214,7 @@ export class MemoryFs implements FolderFs {
     for (const part of parts(path)) {
       const next = dir.entries.get(part)
       if (next === undefined) {
-        const made: DirNode = { kind: 'dir', entries: new Map(), ino: this.#ino++, mode: 0o755, mtimeNs: this.#now() }
+        const made: DirNode = { kind: 'dir', entries: new Map(), ino: this.#ino++, mode: 0o755, ...this.#times() }
         dir.entries.set(part, made)
         this.#touch(dir)
         dir = made
@@ -365,12 +369,14 @@ export class MemoryFs implements FolderFs {
     const entry = this.#fd(file.fd, 'fchmod')
     this.#fault('chmod', entry.path)
     entry.node.mode = mode & 0o7777
+    this.#changed(entry.node)
   }
 
   futimesSync (file: FsFile, mtimeS: number): void {
     const entry = this.#fd(file.fd, 'futime')
     this.#fault('utimes', entry.path)
     entry.node.mtimeNs = secondsToNs(mtimeS)
+    this.#changed(entry.node)
   }
 
   async mkdir (path: string, mode: number): Promise<void> {
@@ -378,7 +384,7 @@ export class MemoryFs implements FolderFs {
     this.#fault('mkdir', path)
     const place = this.#place(path, 'mkdir')
     if (place.node !== undefined) throw sysError('EEXIST', 'mkdir', path)
-    place.parent.entries.set(place.name, { kind: 'dir', entries: new Map(), ino: this.#ino++, mode: mode & 0o7777, mtimeNs: this.#now() })
+    place.parent.entries.set(place.name, { kind: 'dir', entries: new Map(), ino: this.#ino++, mode: mode & 0o7777, ...this.#times() })
     this.#touch(place.parent)
   }
 
@@ -391,13 +397,17 @@ export class MemoryFs implements FolderFs {
   async chmod (path: string, mode: number): Promise<void> {
     await aTurn()
     this.#fault('chmod', path)
-    this.#resolve(path, true, 'chmod').mode = mode & 0o7777
+    const node = this.#resolve(path, true, 'chmod')
+    node.mode = mode & 0o7777
+    this.#changed(node)
   }
 
   async utimes (path: string, mtimeS: number): Promise<void> {
     await aTurn()
     this.#fault('utimes', path)
-    this.#resolve(path, true, 'utime').mtimeNs = secondsToNs(mtimeS)
+    const node = this.#resolve(path, true, 'utime')
+    node.mtimeNs = secondsToNs(mtimeS)
+    this.#changed(node)
   }
 
   async symlink (target: string, path: string): Promise<void> {
@@ -405,7 +415,7 @@ export class MemoryFs implements FolderFs {
     this.#fault('symlink', path)
     const place = this.#place(path, 'symlink')
     if (place.node !== undefined) throw sysError('EEXIST', 'symlink', path)
-    place.parent.entries.set(place.name, { kind: 'symlink', target, ino: this.#ino++, mode: 0o777, mtimeNs: this.#now() })
+    place.parent.entries.set(place.name, { kind: 'symlink', target, ino: this.#ino++, mode: 0o777, ...this.#times() })
     this.#touch(place.parent)
   }
 
@@ -496,10 +506,21 @@ export class MemoryFs implements FolderFs {
 
   #touch (node: Node): void {
     node.mtimeNs = this.#now()
+    node.ctimeNs = node.mtimeNs
+  }
+
+  /** Metadata changed (mode, times): the change time moves, the modification time does not. */
+  #changed (node: Node): void {
+    node.ctimeNs = this.#now()
+  }
+
+  #times (): { mtimeNs: bigint, ctimeNs: bigint } {
+    const now = this.#now()
+    return { mtimeNs: now, ctimeNs: now }
   }
 
   #file (mode: number, data: Buffer): FileNode {
-    return { kind: 'file', data, size: data.length, ino: this.#ino++, mode, mtimeNs: this.#now() }
+    return { kind: 'file', data, size: data.length, ino: this.#ino++, mode, ...this.#times() }
   }
 
   #writeAt (node: FileNode, data: Uint8Array, position: number): void {

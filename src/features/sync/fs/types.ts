@@ -16,6 +16,8 @@ export interface FsStats {
   readonly ino: bigint
   readonly mtimeNs: bigint
   readonly mtimeMs: bigint
+  /** Last change of content or metadata (ns). */
+  readonly ctimeNs: bigint
   isFile: () => boolean
   isDirectory: () => boolean
   isSymbolicLink: () => boolean

@@ -9,6 +9,7 @@
  * failure stops the file's other block fetches.
  */
 import { createHash } from 'node:crypto'
+import { setMaxListeners } from 'node:events'
 import { WeftError } from '../../../core/errors.js'
 import type { BepDeviceId, BlockInfo, FileInfo } from '../types.js'
 import { checkPullAborted, pullFsError } from '../fs/errors.js'
@@ -199,6 +200,9 @@ export async function assembleBlocks (ctx: AssembleContext): Promise<void> {
     ctx.localPlaces = ctx.deps.localBlocks.findMany(ctx.file.blocks.filter((b) => b.size > 0).map((b) => b.hash))
   }
   const stop = new AbortController()
+  // Each block in flight listens on this signal while it waits for the byte budget and for its
+  // request: two listeners per block in flight is expected, not a leak (Node warns at 11).
+  setMaxListeners(2 * ctx.blocksInFlight + 4, stop.signal)
   const onAbort = (): void => stop.abort(ctx.signal.reason)
   ctx.signal.addEventListener('abort', onAbort, { once: true })
   let next = 0

@@ -8,6 +8,7 @@
  * before that is deleted. One entry's failure does not stop the others; a full disk stops
  * everything (DiskFullError); so does the abort signal (`ABORTED`).
  */
+import { setMaxListeners } from 'node:events'
 import type { AbortOptions } from '../../../core/lifecycle.js'
 import { WeftError, toWeftError } from '../../../core/errors.js'
 import type { BepDeviceId, FileInfo } from '../types.js'
@@ -95,6 +96,8 @@ export class Puller {
   async run (need: readonly NeededFile[], options: AbortOptions = {}): Promise<PullSummary> {
     const summary: PullSummary = { updated: [], deleted: [], conflicts: [], failed: [] }
     const stop = new AbortController()
+    // Every entry in flight (and each of its blocks waiting for the byte budget) listens here.
+    setMaxListeners(0, stop.signal)
     const onAbort = (): void => stop.abort(options.signal?.reason)
     if (options.signal?.aborted === true) onAbort()
     options.signal?.addEventListener('abort', onAbort, { once: true })

@@ -2,10 +2,13 @@
  * Serving peers' block Requests in one step per block: the file stays open across its blocks
  * (a small set of open files, each closed when idle for a moment or when the set is full), the
  * index is asked once per opened file whether the name is a current local file, and the block
- * is read straight into the Response frame that goes on the wire (header laid out around it),
- * then checked against the requested SHA-256 (a file changed since the scan answers
- * `invalidFile` and asks for a rescan, as Syncthing does). Reads run in the thread pool, a
- * bounded number at once.
+ * is read straight into the Response frame that goes on the wire (header laid out around it).
+ * A file changed since the scan answers `invalidFile` and asks for a rescan, as Syncthing
+ * does: when the opened file's size, modification time and inode are the ones the index
+ * recorded at the scan, and stay so while it is served (an fstat after each read), its blocks
+ * are the scanned ones and go out without hashing them again; otherwise each block is checked
+ * against the requested SHA-256. The receiver checks every block whatever the sender did.
+ * Reads run in the thread pool, a bounded number at once.
  */
 import { createHash } from 'node:crypto'
 import type { BepRequest, BepResponseCode } from '../wire/messages.js'
@@ -15,7 +18,7 @@ import { BufferPool } from '../wire/buffer-pool.js'
 import { CheckedDirs, nameProblem, resolveInFolder } from '../fs/names.js'
 import { nodeFs } from '../fs/node.js'
 import type { FolderFs } from '../fs/types.js'
-import type { FolderId } from '../types.js'
+import type { BlockInfo, FolderId } from '../types.js'
 
 /** Largest block a Request may ask for (BEP's 16 MiB). */
 const maxRequestBytes = 16 * 1024 * 1024
@@ -28,8 +31,11 @@ const smallBlock = 64 * 1024
 
 /** Options of {@link BlockServer}. */
 export interface BlockServerOptions {
-  /** True when `name` is a current regular file of `folder` in the local index (asked once per open). */
-  isServable: (folder: FolderId, name: string) => boolean
+  /**
+   * The index's record of `name` when it is a current regular file of `folder`, else
+   * undefined (asked once per open).
+   */
+  servable: (folder: FolderId, name: string) => ServableRecord | undefined
   /** Files kept open at once (default 32). */
   maxOpenFiles?: number
   /** An open file unused for this long is closed (default 2 s). */
@@ -52,8 +58,31 @@ export interface Served {
   changed?: boolean
 }
 
+/** What the index recorded of a file at its last scan. */
+export interface ServableRecord {
+  size: number
+  modifiedS: number
+  modifiedNs: number
+  /** Inode at the scan, when known. */
+  inode?: number
+  blockSize: number
+  blocks: readonly BlockInfo[]
+}
+
+/** The open file as it was when it matched its index record: while it stays so, no hashing. */
+interface Stamp {
+  size: bigint
+  mtimeNs: bigint
+  ctimeNs: bigint
+  /** The record's blocks: what the file holds while the stamp holds. */
+  blockSize: number
+  blocks: readonly BlockInfo[]
+}
+
 interface OpenFile {
   fd: number
+  /** Set when the file matched its index record at open. */
+  stamp: Stamp | undefined
   lastUsed: number
   users: number
   /** Set once the entry was dropped from the table; the last user closes the descriptor. */
@@ -126,7 +155,7 @@ export class BlockServer {
       }
       const block = buf.subarray(at, at + done)
       const release = out === undefined ? undefined : () => { this.#frames.release(out.frame) }
-      if (req.hash.length === 32 && !createHash('sha256').update(block).digest().equals(req.hash)) {
+      if (req.hash.length === 32 && !isScannedBlock(this.#fs, file, req) && !createHash('sha256').update(block).digest().equals(req.hash)) {
         release?.()
         this.#drop(key)
         return { ...answer(req.id, 'invalidFile'), changed: true }
@@ -182,10 +211,18 @@ export class BlockServer {
   }
 
   async #open (key: string, folder: FolderId, name: string, root: string, small: boolean): Promise<OpenFile> {
-    if (!this.#o.isServable(folder, name)) throw new Error('not a current local file')
+    const record = this.#o.servable(folder, name)
+    if (record === undefined) throw new Error('not a current local file')
     const path = await resolveInFolder(this.#fs, root, name, { checked: this.#dirs })
     const fd = await openFd(this.#fs, path, small)
-    const file: OpenFile = { fd, lastUsed: Date.now(), users: 0, dropped: false }
+    let stamp: Stamp | undefined
+    try {
+      stamp = stampIfScanned(this.#fs, fd, record)
+    } catch (err) {
+      closeFd(this.#fs, fd)
+      throw err
+    }
+    const file: OpenFile = { fd, stamp, lastUsed: Date.now(), users: 0, dropped: false }
     this.#files.set(key, file)
     this.#evict()
     this.#sweep ??= setInterval(() => { this.#closeIdle() }, this.#idleMs()).unref()
@@ -240,6 +277,31 @@ export class BlockServer {
     if (next !== undefined) next()
     else this.#reads--
   }
+}
+
+function stampIfScanned (fs: FolderFs, fd: number, record: ServableRecord): Stamp | undefined {
+  const st = fs.fstatSync(fd)
+  const scannedNs = BigInt(record.modifiedS) * 1_000_000_000n + BigInt(record.modifiedNs)
+  if (st.size !== BigInt(record.size) || st.mtimeNs !== scannedNs) return undefined
+  if (record.inode !== undefined && st.ino !== BigInt(record.inode)) return undefined
+  return { size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs, blockSize: record.blockSize, blocks: record.blocks }
+}
+
+/**
+ * True when the block just read is the scanned block the request asks for: the request names
+ * the hash the index holds for that offset, and the file still is what it was at open, when
+ * it matched its scan (write(2) updates the modification and change times before it copies
+ * data, so an unchanged fstat after a read means the read saw the scanned bytes).
+ */
+function isScannedBlock (fs: FolderFs, file: OpenFile, req: BepRequest): boolean {
+  const stamp = file.stamp
+  if (stamp === undefined || stamp.blockSize <= 0) return false
+  const block = stamp.blocks[Math.floor(req.offset / stamp.blockSize)]
+  if (block === undefined || block.offset !== req.offset || block.size !== req.size || !Buffer.from(block.hash.buffer, block.hash.byteOffset, block.hash.byteLength).equals(req.hash)) return false
+  const st = fs.fstatSync(file.fd)
+  if (st.size === stamp.size && st.mtimeNs === stamp.mtimeNs && st.ctimeNs === stamp.ctimeNs) return true
+  file.stamp = undefined
+  return false
 }
 
 function answer (id: number, code: BepResponseCode): Served {
