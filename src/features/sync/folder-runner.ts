@@ -4,7 +4,6 @@
  * time. A folder whose root or `.stfolder` marker is missing stops in the error state and
  * announces nothing, so an unmounted disk never turns into deletes on other devices.
  */
-import { rename } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Logger } from '../../core/log.js'
 import type { DeviceId } from '../../core/ids.js'
@@ -27,6 +26,8 @@ import { adoptableGlobal } from './model/adopt.js'
 import type { FolderConfig } from './config.js'
 import type { BepDeviceId, FileInfo, ShortId } from './types.js'
 import { RateMeter } from './rate.js'
+import { nodeFs } from './fs/node.js'
+import type { FolderFs } from './fs/types.js'
 
 /** Needed files pulled per batch (bounds the memory of a large pull). */
 const pullBatchSize = 2000
@@ -49,6 +50,8 @@ export interface FolderRunnerDeps {
   /** Something worth telling the API's event stream. */
   onStateChange: () => void
   log: Logger
+  /** The folder's file system (default: the real disk). */
+  fs?: FolderFs
 }
 
 /** Progress of the current pull. */
@@ -75,6 +78,7 @@ export class FolderRunner {
   readonly badBlocks = new Map<DeviceId, number>()
   readonly rate = new RateMeter()
   readonly #deps: FolderRunnerDeps
+  readonly #fs: FolderFs
   #watcher?: FolderWatcher
   #timer?: NodeJS.Timeout
   #retry?: NodeJS.Timeout
@@ -94,6 +98,7 @@ export class FolderRunner {
   constructor (config: FolderConfig, deps: FolderRunnerDeps) {
     this.config = config
     this.#deps = deps
+    this.#fs = deps.fs ?? nodeFs
   }
 
   async start (): Promise<void> {
@@ -205,8 +210,8 @@ export class FolderRunner {
     const { index, self, selfShort } = this.#deps
     const folder = this.config.id
     this.#setState('scanning', undefined)
-    await checkFolderPresent(this.config.path)
-    this.#ignores = await loadIgnores(this.config.path)
+    await checkFolderPresent(this.config.path, this.#fs)
+    this.#ignores = await loadIgnores(this.config.path, { fs: this.#fs })
     const now = Math.floor(Date.now() / 1000)
     const receiveOnly = this.config.type === 'receiveonly'
     const versioned = (prev: FileInfo | undefined): Pick<FileInfo, 'version' | 'modifiedBy' | 'sequence'> =>
@@ -224,6 +229,7 @@ export class FolderRunner {
     })
     const result = await scanFolder({
       root: this.config.path,
+      fs: this.#fs,
       ignores: this.#ignores,
       paths,
       signal: this.#abort.signal,
@@ -257,6 +263,7 @@ export class FolderRunner {
       this.#deps.onLocalChange()
     }
     const removed = await removeStaleTemporaries(this.config.path, result.temporaries, {
+      fs: this.#fs,
       stillNeeded: (name) => [...index.neededNamed(folder, this.config.type, [name])].some((e) => e.need.kind === 'pull')
     })
     if (removed.length > 0) this.#deps.log.info({ folder, count: removed.length }, 'removed temporary files no pull will resume')
@@ -324,7 +331,7 @@ export class FolderRunner {
         // Keep the losing local version as a conflict copy; it syncs like any file.
         const { copyModifiedBy } = resolveConflict(entry.local, entry.global)
         const copy = conflictName(file.name, copyModifiedBy, new Date())
-        await rename(join(this.config.path, current.name), join(this.config.path, copy))
+        await this.#fs.rename(join(this.config.path, current.name), join(this.config.path, copy))
         this.#deps.log.info({ folder, name: file.name, copy }, 'conflict: kept the local version as a copy')
         this.requestScan([copy])
         current = undefined
@@ -339,6 +346,7 @@ export class FolderRunner {
     const folder = this.config.id
     this.#setState('syncing', undefined)
     const puller = new Puller(this.config.path, {
+      fs: this.#fs,
       source: this.#deps.blocks,
       localBlocks: {
         find: (hash) => index.findLocalBlocks(hash, folder),
@@ -349,7 +357,7 @@ export class FolderRunner {
           return byHash
         }
       },
-      versioner: createVersioner(this.config.versioning),
+      versioner: createVersioner(this.config.versioning, this.#fs),
       commit: {
         commit: (f) => { index.updateLocal(folder, [{ ...f, sequence: 0 }]) },
         commitMany: (files) => { index.updateLocal(folder, files.map((f) => ({ ...f, sequence: 0 }))) },
@@ -376,9 +384,9 @@ export class FolderRunner {
 }
 
 /** Throws NOT_FOUND when the folder's root or marker is gone. */
-export async function assertFolderPresent (config: FolderConfig): Promise<void> {
+export async function assertFolderPresent (config: FolderConfig, fs: FolderFs = nodeFs): Promise<void> {
   try {
-    await checkFolderPresent(config.path)
+    await checkFolderPresent(config.path, fs)
   } catch (err) {
     throw new WeftError('NOT_FOUND', (err as Error).message)
   }

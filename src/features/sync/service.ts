@@ -4,7 +4,6 @@
  * network: a folder is offered to every member of its network, and synced with those who
  * added a folder with the same ID.
  */
-import { mkdir, stat, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import type { DeviceId } from '../../core/ids.js'
 import type { Logger } from '../../core/log.js'
@@ -21,6 +20,7 @@ import { FolderConfigStore, isFolderId } from './config.js'
 import type { FolderConfig } from './config.js'
 import { FolderRunner } from './folder-runner.js'
 import { BepLink, bepKeepalive, bepProtocol } from './link/bep-link.js'
+import type { LinkStats } from './link/bep-link.js'
 import { Exchange } from './exchange.js'
 import { SyncthingPeers, bepIdOfSyncthing } from './syncthing/peers.js'
 import type { SyncthingConnection } from './syncthing/connections.js'
@@ -34,6 +34,8 @@ import type { BepDeviceId, FolderId, FolderType, VersioningConfig } from './type
 import { BlockServer } from './serve/block-server.js'
 import { BufferPool } from './wire/buffer-pool.js'
 import { fileRecordView, folderView } from './views.js'
+import { nodeFs } from './fs/node.js'
+import type { FolderFs } from './fs/types.js'
 import type { FileRecordView, FolderView, Names, OfferView, ShortIdLookup } from './views.js'
 
 /** A direct BEP link that closes sooner than this after opening counts as a failed path. */
@@ -58,6 +60,11 @@ export interface SyncServiceOptions {
   syncthingListen?: BepAddress | null
   /** weft's version, for the Hello sent to Syncthing devices. */
   version?: string
+  /**
+   * The file system folders live on (default: the real disk). Tests hand in a MemoryFs to run
+   * several services in one process; the index and the service's own files stay under `home`.
+   */
+  fs?: FolderFs
 }
 
 /** What `weft folder add` (and the library's `folders.add`) asks for. */
@@ -102,6 +109,7 @@ export function bepIdOf (device: DeviceId): BepDeviceId {
 export class SyncService implements Startable {
   readonly events = new Emitter<SyncEvents>()
   readonly #o: SyncServiceOptions
+  readonly #fs: FolderFs
   readonly #configs: FolderConfigStore
   readonly #runners = new Map<FolderId, FolderRunner>()
   readonly #exchanges = new Map<DeviceId, Exchange>()
@@ -123,7 +131,9 @@ export class SyncService implements Startable {
 
   constructor (options: SyncServiceOptions) {
     this.#o = options
+    this.#fs = options.fs ?? nodeFs
     this.#blocks = new BlockServer({
+      fs: this.#fs,
       servable: (folder, name) => {
         const local = this.#index?.getFile(folder, this.#self, name)?.file
         return local !== undefined && !local.deleted && !local.invalid && local.type === 'file' ? local : undefined
@@ -199,6 +209,7 @@ export class SyncService implements Startable {
 
   #runner (config: FolderConfig): FolderRunner {
     return new FolderRunner(config, {
+      fs: this.#fs,
       index: this.#db,
       self: this.#self,
       selfShort: shortId(this.#self),
@@ -452,9 +463,9 @@ export class SyncService implements Startable {
     for (const r of this.#runners.values()) {
       if (path === r.config.path || path.startsWith(r.config.path + '/') || r.config.path.startsWith(path + '/')) throw new WeftError('INVALID_ARGUMENT', `${path} overlaps folder ${r.config.id} (${r.config.path})`)
     }
-    await mkdir(path, { recursive: true })
-    if (!(await stat(path)).isDirectory()) throw new WeftError('INVALID_ARGUMENT', `${path} is not a directory`)
-    await writeFile(join(path, '.stfolder'), '', { flag: 'a' })
+    await this.#fs.mkdirp(path)
+    if (!(await this.#fs.stat(path)).isDirectory()) throw new WeftError('INVALID_ARGUMENT', `${path} is not a directory`)
+    await this.#fs.appendFile(join(path, '.stfolder'), '')
     const config: FolderConfig = {
       id,
       label: request.label ?? id,
@@ -542,6 +553,12 @@ export class SyncService implements Startable {
   /** Scans now. */
   rescan (id: string): void {
     this.#get(id).requestScan()
+  }
+
+  /** Counters of the open BEP link with `device`, if any (records and messages each way; for tests of delta indexes). */
+  linkStats (device: DeviceId): LinkStats | undefined {
+    const exchange = this.#exchanges.get(device)
+    return exchange?.link.open === true ? exchange.link.stats : undefined
   }
 
   /** Pauses or resumes a folder (persisted). */

@@ -10,14 +10,13 @@
  */
 import { createHash } from 'node:crypto'
 import { setMaxListeners } from 'node:events'
-import { constants } from 'node:fs'
-import { open } from 'node:fs/promises'
-import type { FileHandle } from 'node:fs/promises'
 import { WeftError } from '../../../core/errors.js'
 import type { BepDeviceId, BlockInfo, FileInfo } from '../types.js'
+import { checkPullAborted, pullFsError } from '../fs/errors.js'
+import { resolveInFolder } from '../fs/names.js'
+import { nodeFs } from '../fs/node.js'
+import type { FolderFs, FsFile } from '../fs/types.js'
 import type { ByteBudget } from './budget.js'
-import { checkPullAborted, pullFsError } from './disk.js'
-import { resolveInFolder } from './names.js'
 import type { BlockRequest, LocalBlock, PullDeps, WriteAtFn } from './types.js'
 
 /** Largest block BEP allows (16 MiB). */
@@ -28,7 +27,7 @@ export interface AssembleContext {
   folderRoot: string
   file: FileInfo
   /** The temporary file, open for reading and writing, already sized to the file. */
-  temp: FileHandle
+  temp: FsFile
   /** Whether the temporary file is left over from an interrupted pull (check its blocks). */
   resumed: boolean
   /** Absolute path and index record of the old version, to copy unchanged blocks from. */
@@ -74,7 +73,7 @@ export function validateBlocks (file: FileInfo): void {
   if (offset !== file.size) throw bad(`blocks cover ${offset} bytes of ${file.size}`)
 }
 
-async function readAt (handle: FileHandle, offset: number, size: number): Promise<Buffer> {
+async function readAt (handle: FsFile, offset: number, size: number): Promise<Buffer> {
   const buf = Buffer.alloc(size)
   let done = 0
   while (done < size) {
@@ -86,10 +85,10 @@ async function readAt (handle: FileHandle, offset: number, size: number): Promis
 }
 
 /** Reads `block.size` bytes at `offset` of a local file; the data when it verifies, else undefined. */
-async function readLocal (path: string, offset: number, block: BlockInfo): Promise<Buffer | undefined> {
-  let handle: FileHandle
+async function readLocal (fs: FolderFs, path: string, offset: number, block: BlockInfo): Promise<Buffer | undefined> {
+  let handle: FsFile
   try {
-    handle = await open(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0))
+    handle = await fs.openFile(path, 'read')
   } catch {
     return undefined
   }
@@ -110,7 +109,7 @@ function hashKey (hash: Uint8Array): string {
 async function fromLocalFiles (ctx: AssembleContext, block: BlockInfo, oldOffsets: Map<string, number[]>): Promise<Buffer | undefined> {
   if (ctx.old !== undefined) {
     for (const offset of oldOffsets.get(hashKey(block.hash)) ?? []) {
-      const data = await readLocal(ctx.old.path, offset, block)
+      const data = await readLocal(ctx.deps.fs ?? nodeFs, ctx.old.path, offset, block)
       if (data !== undefined) return data
     }
   }
@@ -119,11 +118,11 @@ async function fromLocalFiles (ctx: AssembleContext, block: BlockInfo, oldOffset
     if (place.size !== block.size) continue
     let path: string
     try {
-      path = await resolveInFolder(ctx.folderRoot, place.name)
+      path = await resolveInFolder(ctx.deps.fs ?? nodeFs, ctx.folderRoot, place.name)
     } catch {
       continue
     }
-    const data = await readLocal(path, place.offset, block)
+    const data = await readLocal(ctx.deps.fs ?? nodeFs, path, place.offset, block)
     if (data !== undefined) return data
   }
   return undefined

@@ -10,7 +10,7 @@ import { lstat, mkdir, readFile, readdir, readlink, rm, stat, symlink, writeFile
 import { join } from 'node:path'
 import { WeftError } from '../../../core/errors.js'
 import { TrashCanVersioner } from '../versioning/trashcan.js'
-import { nameProblem } from './names.js'
+import { nameProblem } from '../fs/names.js'
 import { pullFile } from './puller.js'
 import { depsWith, device, fileInfo, scanned, sourceWith, tempFolder } from '../../../../test/support/sync/puller-fixtures.js'
 

@@ -12,7 +12,7 @@ import { lstat, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { WeftError } from '../../../core/errors.js'
 import { TrashCanVersioner } from '../versioning/trashcan.js'
-import { DiskFullError } from './disk.js'
+import { DiskFullError } from '../fs/errors.js'
 import { pullFile } from './puller.js'
 import { FakeSource, depsWith, device, fileInfo, finderOf, scanned, sourceWith, tempFolder, testBlockSize } from '../../../../test/support/sync/puller-fixtures.js'
 

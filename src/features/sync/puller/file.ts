@@ -6,16 +6,16 @@
  * it holds the old content. An aborted pull keeps its temporary file for a later resume; any
  * other failure (bad data everywhere, full disk, ...) removes it.
  */
-import { constants, fchmodSync, futimesSync, lstatSync } from 'node:fs'
-import { open, unlink } from 'node:fs/promises'
-import type { FileHandle } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { WeftError } from '../../../core/errors.js'
 import type { FileInfo } from '../types.js'
+import { checkPullAborted, pullFsError } from '../fs/errors.js'
+import { asOnDisk, diskEntryAt, localChange } from '../fs/entry.js'
+import { resolveInFolder, tempBaseName } from '../fs/names.js'
+import { nodeFs } from '../fs/node.js'
+import type { FolderFs, FsFile } from '../fs/types.js'
 import { assembleBlocks, validateBlocks } from './blocks.js'
 import { ByteBudget } from './budget.js'
-import { asOnDisk, checkPullAborted, diskEntryAt, localChange, pullFsError } from './disk.js'
-import { resolveInFolder, tempBaseName } from './names.js'
 import { replaceWith } from './place.js'
 import type { PlaceTarget } from './place.js'
 import type { PullDeps, PullFileOptions, PullOutcome } from './types.js'
@@ -23,17 +23,15 @@ import type { PullDeps, PullFileOptions, PullOutcome } from './types.js'
 /** Default bound on bytes in flight when no shared budget is given (64 MiB). */
 export const defaultBytesInFlight = 64 * 1024 * 1024
 
-const noFollow = constants.O_NOFOLLOW ?? 0
-
-/** Opens the temporary file: the leftover of an interrupted pull (resumed) or a new one. */
-async function openTemp (path: string): Promise<{ handle: FileHandle, resumed: boolean }> {
-  const entry = await diskEntryAt(path)
+/** Opens the temporary file (never through a symlink): the leftover of an interrupted pull (resumed) or a new one. */
+async function openTemp (fs: FolderFs, path: string): Promise<{ handle: FsFile, resumed: boolean }> {
+  const entry = await diskEntryAt(fs, path)
   if (entry.kind === 'file') {
-    return { handle: await open(path, constants.O_RDWR | noFollow), resumed: true }
+    return { handle: await fs.openFile(path, 'update'), resumed: true }
   }
   if (entry.kind === 'directory') throw new WeftError('INTERNAL', `temporary file ${path} is a directory`)
-  if (entry.kind !== 'none') await unlink(path)
-  return { handle: await open(path, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL | noFollow, 0o600), resumed: false }
+  if (entry.kind !== 'none') await fs.unlink(path)
+  return { handle: await fs.openFile(path, 'create'), resumed: false }
 }
 
 function fileMode (file: FileInfo, old: number | undefined, options: PullFileOptions): number {
@@ -50,18 +48,19 @@ export async function pullRegularFile (folderRoot: string, file: FileInfo, curre
   const signal = options.signal ?? new AbortController().signal
   validateBlocks(file)
   checkPullAborted(signal)
-  const path = await resolveInFolder(folderRoot, file.name, { createParents: true, checked: options.checked })
+  const fs = deps.fs ?? nodeFs
+  const path = await resolveInFolder(fs, folderRoot, file.name, { createParents: true, checked: options.checked })
   const syncDir = options.settle === undefined ? undefined : (dir: string) => { options.settle?.syncDir(dir) }
-  const target: PlaceTarget = { folderRoot, name: file.name, path, current, versioner: deps.versioner, check: options, syncDir }
-  const before = await diskEntryAt(path)
+  const target: PlaceTarget = { fs, folderRoot, name: file.name, path, current, versioner: deps.versioner, check: options, syncDir }
+  const before = await diskEntryAt(fs, path)
   const early = localChange(before, current, options)
   if (early !== undefined) return { kind: 'conflict', name: file.name, reason: early }
 
   const tempPath = join(dirname(path), tempBaseName(basename(path)))
-  let handle: FileHandle | undefined
+  let handle: FsFile | undefined
   let leaveTemp = false
   try {
-    const opened = await openTemp(tempPath)
+    const opened = await openTemp(fs, tempPath)
     handle = opened.handle
     // A new temporary file is empty and the blocks' positioned writes size it; a leftover one
     // may be longer than this version.
@@ -81,8 +80,8 @@ export async function pullRegularFile (folderRoot: string, file: FileInfo, curre
       onBytes: options.onBytes ?? (() => {})
     })
     // Metadata of an open file: answered at once by the kernel, no trip through the thread pool.
-    fchmodSync(handle.fd, fileMode(file, before.kind === 'file' ? Number(before.stats.mode & 0o777n) : undefined, options))
-    futimesSync(handle.fd, new Date(), file.modifiedS + file.modifiedNs / 1e9)
+    fs.fchmodSync(handle, fileMode(file, before.kind === 'file' ? Number(before.stats.mode & 0o777n) : undefined, options))
+    fs.futimesSync(handle, file.modifiedS + file.modifiedNs / 1e9)
     await handle.sync()
     await handle.close()
     handle = undefined
@@ -90,7 +89,8 @@ export async function pullRegularFile (folderRoot: string, file: FileInfo, curre
     const placed = await replaceWith(target, tempPath)
     leaveTemp = placed.ok
     if (!placed.ok) return { kind: 'conflict', name: file.name, reason: placed.reason }
-    const stats = lstatSync(path, { bigint: true })
+    const stats = fs.lstatSync(path)
+    if (stats === undefined) throw new WeftError('NOT_FOUND', `pulling ${file.name}: not found`)
     return { kind: 'updated', file: asOnDisk(file, stats) }
   } catch (err) {
     const error = pullFsError(err, 'pulling', file.name)
@@ -99,6 +99,6 @@ export async function pullRegularFile (folderRoot: string, file: FileInfo, curre
   } finally {
     await handle?.close().catch(() => {})
     // Kept when renamed into place, or after an abort (a later pull resumes from it).
-    if (!leaveTemp) await unlink(tempPath).catch(() => {})
+    if (!leaveTemp) await fs.unlink(tempPath).catch(() => {})
   }
 }

@@ -6,16 +6,18 @@
  * goes away is handed to the versioner first. Directories are removed only when empty
  * (leftover temporary files of pulls do not count).
  */
-import { readdir, rename, rmdir, unlink } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import type { FileInfo } from '../types.js'
-import { errnoCode, fsyncDir, diskEntryAt, localChange, pullFsError } from './disk.js'
-import type { DiskEntry, LocalChangeOptions } from './disk.js'
-import { isTempName } from './names.js'
+import { errnoCode, pullFsError } from '../fs/errors.js'
+import { diskEntryAt, localChange } from '../fs/entry.js'
+import type { DiskEntry, LocalChangeOptions } from '../fs/entry.js'
+import { isTempName } from '../fs/names.js'
+import type { FolderFs } from '../fs/types.js'
 import type { Versioner } from '../versioning/types.js'
 
 /** Where and what to replace. */
 export interface PlaceTarget {
+  fs: FolderFs
   folderRoot: string
   name: string
   /** Absolute path of `name` (already validated with resolveInFolder). */
@@ -31,19 +33,19 @@ export interface PlaceTarget {
 async function syncDirOf (target: PlaceTarget): Promise<void> {
   const dir = dirname(target.path)
   if (target.syncDir !== undefined) target.syncDir(dir)
-  else await fsyncDir(dir)
+  else await target.fs.fsyncDir(dir)
 }
 
 /** Result of a placement: done, or the reason it was refused (a conflict). */
 export type PlaceResult = { ok: true } | { ok: false, reason: string }
 
 /** Removes an empty directory (after deleting pull temporaries in it); false when not empty. */
-export async function removeEmptyDir (path: string): Promise<boolean> {
+export async function removeEmptyDir (fs: FolderFs, path: string): Promise<boolean> {
   try {
-    for (const entry of await readdir(path, { withFileTypes: true })) {
-      if (entry.isFile() && isTempName(entry.name)) await unlink(join(path, entry.name))
+    for (const entry of await fs.readdir(path)) {
+      if (entry.isFile() && isTempName(entry.name)) await fs.unlink(join(path, entry.name))
     }
-    await rmdir(path)
+    await fs.rmdir(path)
     return true
   } catch (err) {
     const code = errnoCode(err)
@@ -57,13 +59,13 @@ export async function removeEmptyDir (path: string): Promise<boolean> {
 async function clear (target: PlaceTarget, entry: DiskEntry, keepFiles: boolean): Promise<PlaceResult> {
   if (entry.kind === 'none') return { ok: true }
   if (entry.kind === 'directory') {
-    return await removeEmptyDir(target.path) ? { ok: true } : { ok: false, reason: 'directory not empty (holds entries not in the index)' }
+    return await removeEmptyDir(target.fs, target.path) ? { ok: true } : { ok: false, reason: 'directory not empty (holds entries not in the index)' }
   }
   if (entry.kind === 'file' && target.versioner !== undefined) {
     await target.versioner.archive(target.folderRoot, target.name)
     return { ok: true }
   }
-  if (!keepFiles) await unlink(target.path)
+  if (!keepFiles) await target.fs.unlink(target.path)
   return { ok: true }
 }
 
@@ -73,13 +75,13 @@ async function clear (target: PlaceTarget, entry: DiskEntry, keepFiles: boolean)
  */
 export async function replaceWith (target: PlaceTarget, tempPath: string): Promise<PlaceResult> {
   try {
-    const entry = await diskEntryAt(target.path)
+    const entry = await diskEntryAt(target.fs, target.path)
     const change = localChange(entry, target.current, target.check)
     if (change !== undefined) return { ok: false, reason: change }
     // A file or symlink is replaced by the rename itself; a directory has to go first.
     const cleared = await clear(target, entry, true)
     if (!cleared.ok) return cleared
-    await rename(tempPath, target.path)
+    await target.fs.rename(tempPath, target.path)
     await syncDirOf(target)
     return { ok: true }
   } catch (err) {
@@ -90,7 +92,7 @@ export async function replaceWith (target: PlaceTarget, tempPath: string): Promi
 /** Deletes the target after checking it is still what the index recorded; fsyncs the directory. */
 export async function removeTarget (target: PlaceTarget): Promise<PlaceResult> {
   try {
-    const entry = await diskEntryAt(target.path)
+    const entry = await diskEntryAt(target.fs, target.path)
     const change = localChange(entry, target.current, target.check)
     if (change !== undefined) return { ok: false, reason: change }
     if (entry.kind === 'none') return { ok: true }

@@ -13,10 +13,10 @@ import type { AbortOptions } from '../../../core/lifecycle.js'
 import { WeftError, toWeftError } from '../../../core/errors.js'
 import type { BepDeviceId, FileInfo } from '../types.js'
 import { ByteBudget } from './budget.js'
-import { DiskFullError } from './disk.js'
+import { DiskFullError } from '../fs/errors.js'
 import { pullDelete, pullDirectory, pullSymlink } from './entries.js'
 import { defaultBytesInFlight, pullRegularFile } from './file.js'
-import { CheckedDirs, validateName } from './names.js'
+import { CheckedDirs, validateName } from '../fs/names.js'
 import { SettleBatch } from './settle.js'
 import type { PullDeps, PullFileOptions, PullOutcome, PullProgress } from './types.js'
 
@@ -110,7 +110,7 @@ export class Puller {
     const emit = (name: string): void => this.deps.commit.onProgress?.({ ...progress, currentFile: name })
     let diskFull: DiskFullError | undefined
     // Finished entries are made durable and recorded in batches; parents checked once a second.
-    const settle = new SettleBatch(this.deps.commit)
+    const settle = new SettleBatch(this.deps.commit, this.deps.fs)
     const checked = new CheckedDirs()
 
     const one = async (item: NeededFile): Promise<void> => {

@@ -8,7 +8,9 @@
  * fsync and one transaction per batch instead of one of each per file.
  */
 import type { FileInfo } from '../types.js'
-import { errnoCode, fsyncDir } from './disk.js'
+import { errnoCode } from '../fs/errors.js'
+import { nodeFs } from '../fs/node.js'
+import type { FolderFs } from '../fs/types.js'
 import type { PullCommit, SettleQueue } from './types.js'
 
 /** Entries recorded per batch at most. */
@@ -19,14 +21,16 @@ const maxWaitMs = 50
 /** Collects pulled entries and records them in batches (see the module comment). */
 export class SettleBatch implements SettleQueue {
   readonly #commit: PullCommit
+  readonly #fs: FolderFs
   #files: FileInfo[] = []
   #dirs = new Set<string>()
   #timer: NodeJS.Timeout | undefined
   #flushing: Promise<void> = Promise.resolve()
   #failure: { err: unknown } | undefined
 
-  constructor (commit: PullCommit) {
+  constructor (commit: PullCommit, fs: FolderFs = nodeFs) {
     this.#commit = commit
+    this.#fs = fs
   }
 
   /** Asks for `dir` to be fsynced before the batch holding the next entry is recorded. */
@@ -55,7 +59,7 @@ export class SettleBatch implements SettleQueue {
       await previous
       if (this.#failure !== undefined) return
       try {
-        await Promise.all(dirs.map(async (dir) => { await syncIfThere(dir) }))
+        await Promise.all(dirs.map(async (dir) => { await syncIfThere(this.#fs, dir) }))
         if (files.length === 0) return
         if (this.#commit.commitMany !== undefined) await this.#commit.commitMany(files)
         else for (const f of files) await this.#commit.commit(f)
@@ -75,9 +79,9 @@ export class SettleBatch implements SettleQueue {
 }
 
 /** fsync of a directory that may have been removed since (its removal is its parent's business). */
-async function syncIfThere (dir: string): Promise<void> {
+async function syncIfThere (fs: FolderFs, dir: string): Promise<void> {
   try {
-    await fsyncDir(dir)
+    await fs.fsyncDir(dir)
   } catch (err) {
     if (errnoCode(err) !== 'ENOENT') throw err
   }

@@ -8,7 +8,7 @@ import { strict as assert } from 'node:assert'
 import { mkdir, readdir, rm, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { keepTemporariesMs, removeStaleTemporaries, staleTemporaries, temporaryTarget } from './temporaries.js'
-import { tempBaseName } from './names.js'
+import { tempBaseName } from '../fs/names.js'
 import { tempFolder } from '../../../../test/support/sync/puller-fixtures.js'
 
 describe('temporary files', () => {

@@ -7,11 +7,11 @@
  * default too). After each scan, the folder runner hands the temporary files the scan met to
  * {@link removeStaleTemporaries}; no pull runs during a scan, so none of them is in use.
  */
-import { lstatSync } from 'node:fs'
-import { unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { tempPrefix, tempSuffix } from '../types.js'
-import { errnoCode } from './disk.js'
+import { errnoCode } from '../fs/errors.js'
+import { nodeFs } from '../fs/node.js'
+import type { FolderFs } from '../fs/types.js'
 
 /** A temporary file older than this is removed whatever it was for (Syncthing: 24 hours). */
 export const keepTemporariesMs = 24 * 60 * 60 * 1000
@@ -36,6 +36,8 @@ export interface TemporaryPolicy {
   stillNeeded: (name: string) => boolean
   /** Now, in milliseconds (for tests). */
   now?: number
+  /** The folder's file system (default: the real disk). */
+  fs?: FolderFs
 }
 
 /**
@@ -60,10 +62,11 @@ export function staleTemporaries (tempNames: readonly string[], ageMs: (name: st
 export async function removeStaleTemporaries (root: string, tempNames: readonly string[], policy: TemporaryPolicy): Promise<string[]> {
   if (tempNames.length === 0) return []
   const now = policy.now ?? Date.now()
+  const fs = policy.fs ?? nodeFs
   const ageMs = (name: string): number | undefined => {
     try {
-      const stats = lstatSync(join(root, name), { throwIfNoEntry: false })
-      return stats === undefined || !stats.isFile() ? undefined : now - stats.mtimeMs
+      const stats = fs.lstatSync(join(root, name))
+      return stats === undefined || !stats.isFile() ? undefined : now - Number(stats.mtimeMs)
     } catch {
       return undefined // unreadable: left for the next scan
     }
@@ -71,7 +74,7 @@ export async function removeStaleTemporaries (root: string, tempNames: readonly 
   const removed: string[] = []
   for (const name of staleTemporaries(tempNames, ageMs, policy)) {
     try {
-      await unlink(join(root, name))
+      await fs.unlink(join(root, name))
       removed.push(name)
     } catch (err) {
       if (errnoCode(err) === 'ENOENT') continue

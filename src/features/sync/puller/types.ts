@@ -5,11 +5,11 @@
  * what is now on disk, plus progress events) and the low-level write function (injectable so
  * tests can simulate a full disk).
  */
-import type { FileHandle } from 'node:fs/promises'
 import type { BepDeviceId, FileInfo } from '../types.js'
 import type { Versioner } from '../versioning/types.js'
 import type { ByteBudget } from './budget.js'
-import type { CheckedDirs } from './names.js'
+import type { CheckedDirs } from '../fs/names.js'
+import type { FolderFs, FsFile } from '../fs/types.js'
 
 /** One block the puller wants from a remote device. */
 export interface BlockRequest {
@@ -94,10 +94,12 @@ export interface PullCommit {
 }
 
 /** Writes `data` at `position` of an open file; rejects with the system error (ENOSPC, ...). */
-export type WriteAtFn = (handle: FileHandle, data: Uint8Array, position: number) => Promise<void>
+export type WriteAtFn = (file: FsFile, data: Uint8Array, position: number) => Promise<void>
 
 /** What the puller uses, besides the folder on disk. */
 export interface PullDeps {
+  /** The folder's file system (default: the real disk). */
+  fs?: FolderFs
   source: BlockSource
   localBlocks?: LocalBlockFinder
   commit: PullCommit

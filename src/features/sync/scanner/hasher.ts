@@ -8,13 +8,13 @@
  */
 import { createHash } from 'node:crypto'
 import type { Hash } from 'node:crypto'
-import { closeSync, constants, fstatSync, open, openSync, read, readSync } from 'node:fs'
-import type { BigIntStats } from 'node:fs'
 import { WeftError } from '../../../core/errors.js'
 import type { AbortOptions } from '../../../core/lifecycle.js'
 import type { BlockInfo } from '../types.js'
 import { blockSizeFor } from './blocksize.js'
-import { checkAborted, fsError } from './fs-errors.js'
+import { checkAborted, fsError } from '../fs/errors.js'
+import { nodeFs } from '../fs/node.js'
+import type { FolderFs, FsStats } from '../fs/types.js'
 
 /** SHA-256 of zero bytes: the hash of the single, empty block of an empty file. */
 export const sha256OfNothing: Uint8Array = new Uint8Array(createHash('sha256').digest())
@@ -95,16 +95,6 @@ export function hashBlocks (data: Uint8Array, blockSize = blockSizeFor(data.leng
   return acc.finish()
 }
 
-/** Opens for reading without blocking on a FIFO that replaced the file since it was listed. */
-function openRead (path: string): Promise<number> {
-  const flags = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0)
-  return new Promise((resolve, reject) => open(path, flags, (err, fd) => err === null ? resolve(fd) : reject(err)))
-}
-
-function readAt (fd: number, buf: Buffer, length: number, position: number): Promise<number> {
-  return new Promise((resolve, reject) => read(fd, buf, 0, length, position, (err, n) => err === null ? resolve(n) : reject(err)))
-}
-
 /** Options of a FileHasher. */
 export interface FileHasherOptions {
   /**
@@ -112,6 +102,8 @@ export interface FileHasherOptions {
    * far up to this size, so hashing only small files keeps memory small.
    */
   chunkSize?: number
+  /** The file system files are read from (default: the real disk). */
+  fs?: FolderFs
 }
 
 /**
@@ -121,11 +113,13 @@ export interface FileHasherOptions {
  */
 export class FileHasher {
   private readonly chunkSize: number
+  private readonly fs: FolderFs
   private buffers: [Buffer, Buffer] | undefined
   private busy = false
 
   constructor (opts: FileHasherOptions = {}) {
     this.chunkSize = opts.chunkSize ?? defaultChunkSize
+    this.fs = opts.fs ?? nodeFs
     if (!Number.isSafeInteger(this.chunkSize) || this.chunkSize < 4096) {
       throw new WeftError('INVALID_ARGUMENT', `chunk size ${this.chunkSize} is too small (minimum 4096)`)
     }
@@ -159,20 +153,21 @@ export class FileHasher {
     if (this.busy) return undefined
     let fd: number | undefined
     try {
-      fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0))
-      const st = fstatSync(fd, { bigint: true })
+      // Opened without blocking on a FIFO that replaced the file since it was listed.
+      fd = this.fs.openFdSync(path, false)
+      const st = this.fs.fstatSync(fd)
       if (!st.isFile()) throw new WeftError('INVALID_ARGUMENT', `hashing ${path}: not a regular file`)
       const size = Number(st.size)
       if (size > maxBytes || size > this.chunkSize) return undefined
       const [buf] = this.buffersFor(size, true)
       let position = 0
-      for (let n = 1; n > 0 && position < size; position += n) n = readSync(fd, buf, position, size - position, position)
+      for (let n = 1; n > 0 && position < size; position += n) n = this.fs.readFdSync(fd, buf, position, size - position, position)
       const blocks = hashBlocks(buf.subarray(0, position), opts.blockSize ?? blockSizeFor(size))
       return { size: position, blockSize: opts.blockSize ?? blockSizeFor(size), blocks, mtimeNs: st.mtimeNs }
     } catch (err) {
       throw fsError(err, 'hashing', path)
     } finally {
-      if (fd !== undefined) closeSync(fd)
+      if (fd !== undefined) this.fs.closeFdSync(fd)
     }
   }
 
@@ -186,12 +181,12 @@ export class FileHasher {
   }
 
   private async hashWith (path: string, own: boolean, opts: HashFileOptions): Promise<HashedFile> {
-    const fd = await openRead(path)
+    const fd = await this.fs.openFd(path, false)
     let pending: Promise<number> | undefined
     try {
       // fstat and close of an open descriptor never wait for the disk: done in place, they
       // spare two thread-pool round trips per file (half the cost of hashing a small file).
-      const st = fstatSync(fd, { bigint: true })
+      const st = this.fs.fstatSync(fd)
       if (!st.isFile()) throw new WeftError('INVALID_ARGUMENT', `hashing ${path}: not a regular file`)
       const size = Number(st.size)
       const blockSize = opts.blockSize ?? blockSizeFor(size)
@@ -199,7 +194,7 @@ export class FileHasher {
       let [current, next] = this.buffersFor(size, own)
       const chunk = current.length
       let position = 0
-      pending = size > 0 ? readAt(fd, current, Math.min(chunk, size), 0) : undefined
+      pending = size > 0 ? this.fs.readFd(fd, current, 0, Math.min(chunk, size), 0) : undefined
       while (pending !== undefined) {
         const n = await pending
         pending = undefined
@@ -207,7 +202,7 @@ export class FileHasher {
         position += n
         checkAborted(opts.signal, `hashing ${path}`)
         // Start reading the next chunk before hashing this one.
-        if (position < size) pending = readAt(fd, next, Math.min(chunk, size - position), position)
+        if (position < size) pending = this.fs.readFd(fd, next, 0, Math.min(chunk, size - position), position)
         acc.push(current.subarray(0, n))
         ;[current, next] = [next, current]
       }
@@ -216,12 +211,12 @@ export class FileHasher {
     } finally {
       // Never close the descriptor (or reuse the buffer) under a read still in flight.
       if (pending !== undefined) await pending.catch(() => 0)
-      closeSync(fd)
+      this.fs.closeFdSync(fd)
     }
   }
 
-  private checkUnchanged (fd: number, before: BigIntStats, path: string): void {
-    const after = fstatSync(fd, { bigint: true })
+  private checkUnchanged (fd: number, before: FsStats, path: string): void {
+    const after = this.fs.fstatSync(fd)
     if (after.size !== before.size || after.mtimeNs !== before.mtimeNs) {
       throw new WeftError('INTERNAL', `hashing ${path}: changed while being read`)
     }

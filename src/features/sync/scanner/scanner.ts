@@ -9,7 +9,6 @@
  * as "everything was deleted", and a name is only reported deleted once lstat confirms it is
  * absent after the walk.
  */
-import { lstat, stat } from 'node:fs/promises'
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import { join } from 'node:path'
 import { WeftError } from '../../../core/errors.js'
@@ -19,7 +18,9 @@ import { folderMarker } from '../ignore/internal.js'
 import { noIgnores } from '../ignore/ignores.js'
 import type { Ignores } from '../ignore/ignores.js'
 import type { BlockInfo, FileInfo } from '../types.js'
-import { checkAborted, fsError, isNotFoundError } from './fs-errors.js'
+import { checkAborted, fsError, isNotFoundError } from '../fs/errors.js'
+import { nodeFs } from '../fs/node.js'
+import type { FolderFs } from '../fs/types.js'
 import { FileHasher } from './hasher.js'
 import type { HashedFile, HashFileFn } from './hasher.js'
 import { minimalPaths, walkFolderBatches } from './walker.js'
@@ -58,6 +59,8 @@ export const maxTemporariesReported = 10_000
 export interface ScanOptions extends AbortOptions {
   /** The folder root (absolute path). */
   root: string
+  /** The folder's file system (default: the real disk). */
+  fs?: FolderFs
   ignores?: Ignores
   /**
    * The index's current record of a name, if any: read for the top of a partial scan and
@@ -106,15 +109,15 @@ const changedBatchMs = 250
  * marker: a missing marker usually means an unmounted disk, and scanning it would announce
  * every file as deleted.
  */
-export async function checkFolderPresent (root: string): Promise<void> {
+export async function checkFolderPresent (root: string, fs: FolderFs = nodeFs): Promise<void> {
   try {
-    if (!(await stat(root)).isDirectory()) throw new WeftError('NOT_FOUND', `folder root ${root} is not a directory; refusing to scan`)
+    if (!(await fs.stat(root)).isDirectory()) throw new WeftError('NOT_FOUND', `folder root ${root} is not a directory; refusing to scan`)
   } catch (err) {
     if (isNotFoundError(err)) throw new WeftError('NOT_FOUND', `folder root ${root} is missing (unmounted disk?); refusing to scan`, { cause: err })
     throw fsError(err, 'checking folder root', root)
   }
   try {
-    await lstat(join(root, folderMarker))
+    await fs.lstat(join(root, folderMarker))
   } catch (err) {
     if (isNotFoundError(err)) {
       throw new WeftError('NOT_FOUND', `folder marker ${join(root, folderMarker)} is missing (unmounted disk?); refusing to scan so that files are not seen as deleted`, { cause: err })
@@ -211,18 +214,18 @@ const goneCheckBatch = 64
  * True when nothing is at `name` any more: lstat says not found, or a parent is no longer a
  * real directory (a symlink in its place is never followed). `dirs` caches parent checks.
  */
-async function absent (root: string, name: string, dirs: Map<string, boolean>): Promise<boolean> {
+async function absent (fs: FolderFs, root: string, name: string, dirs: Map<string, boolean>): Promise<boolean> {
   try {
     for (let slash = name.indexOf('/'); slash >= 0; slash = name.indexOf('/', slash + 1)) {
       const parent = name.slice(0, slash)
       let isDir = dirs.get(parent)
       if (isDir === undefined) {
-        isDir = await lstat(join(root, parent)).then((st) => st.isDirectory(), (err: unknown) => { if (isNotFoundError(err)) return false; throw err })
+        isDir = await fs.lstat(join(root, parent)).then((st) => st.isDirectory(), (err: unknown) => { if (isNotFoundError(err)) return false; throw err })
         dirs.set(parent, isDir)
       }
       if (!isDir) return true
     }
-    await lstat(join(root, name))
+    await fs.lstat(join(root, name))
     return false
   } catch (err) {
     return isNotFoundError(err)
@@ -242,6 +245,7 @@ class Scan {
   private lastFlush = performance.now()
   readonly ignores: Ignores
   readonly paths: string[]
+  readonly fs: FolderFs
   private readonly hashers: HashFileFn[]
   /** Hashes small files in place (only with the built-in hasher). */
   private readonly syncHasher: FileHasher | undefined
@@ -253,9 +257,10 @@ class Scan {
   constructor (readonly opts: ScanOptions) {
     this.ignores = opts.ignores ?? noIgnores
     this.paths = minimalPaths(opts.paths ?? [''])
+    this.fs = opts.fs ?? nodeFs
     const n = Math.max(1, opts.concurrency ?? 8)
-    this.hashers = Array.from({ length: n }, () => opts.hashFile ?? new FileHasher().hashFile)
-    this.syncHasher = opts.hashFile === undefined && opts.hashInPlace === true ? new FileHasher() : undefined
+    this.hashers = Array.from({ length: n }, () => opts.hashFile ?? new FileHasher({ fs: this.fs }).hashFile)
+    this.syncHasher = opts.hashFile === undefined && opts.hashInPlace === true ? new FileHasher({ fs: this.fs }) : undefined
   }
 
   /** Records a change, handing a full batch to `onChanged` when there is one. */
@@ -298,6 +303,7 @@ class Scan {
     let last: string | undefined
     for await (const batch of walkFolderBatches(this.opts.root, {
       ignores: this.ignores,
+      fs: this.fs,
       paths: [top],
       signal: this.opts.signal,
       onTemporary: (name) => { if (this.result.temporaries.length < maxTemporariesReported) this.result.temporaries.push(name) }
@@ -430,7 +436,7 @@ class Scan {
     let batch: string[] = []
     const check = async (): Promise<void> => {
       checkAborted(this.opts.signal, `scanning ${this.opts.root}`)
-      const gone = await Promise.all(batch.map(async (name) => await absent(this.opts.root, name, dirs)))
+      const gone = await Promise.all(batch.map(async (name) => await absent(this.fs, this.opts.root, name, dirs)))
       batch.forEach((name, i) => { if (gone[i] === true) this.result.deleted.push(name) })
       batch = []
     }
@@ -456,7 +462,7 @@ class Scan {
  * and the names found gone; never file contents.
  */
 export async function scanFolder (opts: ScanOptions): Promise<ScanResult> {
-  await checkFolderPresent(opts.root)
+  await checkFolderPresent(opts.root, opts.fs)
   const scan = new Scan(opts)
   try {
     for (const top of scan.paths) await scan.walk(top)
@@ -465,7 +471,7 @@ export async function scanFolder (opts: ScanOptions): Promise<ScanResult> {
   }
   checkAborted(opts.signal, `scanning ${opts.root}`)
   scan.flush()
-  await checkFolderPresent(opts.root)
+  await checkFolderPresent(opts.root, opts.fs)
   await scan.gone()
   return scan.result
 }

@@ -8,10 +8,6 @@
  * synchronous calls in short runs, giving the event loop back every couple of milliseconds.
  * Memory: the sorted names of the directories on the current path, nothing read from files.
  */
-import { lstatSync, readdirSync, readlinkSync } from 'node:fs'
-import type { Dirent } from 'node:fs'
-import { lstat, readdir, readlink } from 'node:fs/promises'
-import type { BigIntStats } from 'node:fs'
 import { join, sep } from 'node:path'
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import { WeftError } from '../../../core/errors.js'
@@ -20,7 +16,9 @@ import { isInternal, isTemporary, normalizeName } from '../ignore/internal.js'
 import { noIgnores } from '../ignore/ignores.js'
 import type { Ignores } from '../ignore/ignores.js'
 import type { FileType } from '../types.js'
-import { checkAborted, fsError, isNotFoundError } from './fs-errors.js'
+import { checkAborted, fsError, isNotFoundError } from '../fs/errors.js'
+import { nodeFs } from '../fs/node.js'
+import type { FolderFs, FsDirent, FsStats } from '../fs/types.js'
 import { compareNames, isUnder } from './order.js'
 
 /** One entry found on disk. */
@@ -30,7 +28,7 @@ export interface WalkEntry {
   /** Absolute path on disk (the on-disk spelling, which may not be NFC). */
   path: string
   type: FileType
-  stats: BigIntStats
+  stats: FsStats
   /** Target of a symlink, '' otherwise. */
   symlinkTarget: string
 }
@@ -50,10 +48,13 @@ export interface WalkOptions extends AbortOptions {
    * never yielded as entries, they are the folder runner's to clean up.
    */
   onTemporary?: (name: string) => void
+  /** The folder's file system (default: the real disk). */
+  fs?: FolderFs
 }
 
-/** What a walk decides by: the ignore patterns, and where temporary files are reported. */
+/** What a walk decides by: the file system, the ignore patterns, and where temporary files are reported. */
 interface WalkRules {
+  fs: FolderFs
   ignores: Ignores
   onTemporary?: (name: string) => void
 }
@@ -78,7 +79,7 @@ export function minimalPaths (paths: readonly string[]): string[] {
   return out
 }
 
-function typeOf (stats: BigIntStats): FileType | undefined {
+function typeOf (stats: FsStats): FileType | undefined {
   if (stats.isFile()) return 'file'
   if (stats.isDirectory()) return 'directory'
   if (stats.isSymbolicLink()) return 'symlink'
@@ -86,11 +87,11 @@ function typeOf (stats: BigIntStats): FileType | undefined {
 }
 
 /** Reads one entry's metadata; `undefined` when it vanished or is not a file, directory or symlink. */
-async function readWalkEntry (root: string, name: string, diskRel: string): Promise<WalkEntry | undefined> {
+async function readWalkEntry (fs: FolderFs, root: string, name: string, diskRel: string): Promise<WalkEntry | undefined> {
   const path = join(root, diskRel)
-  let stats: BigIntStats
+  let stats: FsStats
   try {
-    stats = await lstat(path, { bigint: true })
+    stats = await fs.lstat(path)
   } catch (err) {
     if (isNotFoundError(err)) return undefined
     throw fsError(err, 'reading metadata of', path)
@@ -100,7 +101,7 @@ async function readWalkEntry (root: string, name: string, diskRel: string): Prom
   let symlinkTarget = ''
   if (type === 'symlink') {
     try {
-      symlinkTarget = await readlink(path)
+      symlinkTarget = await fs.readlink(path)
     } catch (err) {
       if (isNotFoundError(err)) return undefined
       throw fsError(err, 'reading symlink', path)
@@ -113,11 +114,11 @@ async function readWalkEntry (root: string, name: string, diskRel: string): Prom
  * {@link readWalkEntry} with synchronous calls (an lstat of a cached inode takes microseconds).
  * `base` is the normalized root ending in a separator.
  */
-function inspectSync (base: string, name: string, diskRel: string): WalkEntry | undefined {
+function inspectSync (fs: FolderFs, base: string, name: string, diskRel: string): WalkEntry | undefined {
   const path = base + diskRel
-  let stats: BigIntStats | undefined
+  let stats: FsStats | undefined
   try {
-    stats = lstatSync(path, { bigint: true, throwIfNoEntry: false })
+    stats = fs.lstatSync(path)
   } catch (err) {
     if (isNotFoundError(err)) return undefined
     throw fsError(err, 'reading metadata of', path)
@@ -127,7 +128,7 @@ function inspectSync (base: string, name: string, diskRel: string): WalkEntry | 
   let symlinkTarget = ''
   if (type === 'symlink') {
     try {
-      symlinkTarget = readlinkSync(path)
+      symlinkTarget = fs.readlinkSync(path)
     } catch (err) {
       if (isNotFoundError(err)) return undefined
       throw fsError(err, 'reading symlink', path)
@@ -175,11 +176,11 @@ const syncListingBytes = 65536n
 async function listDir (base: string, dir: PendingDir, rules: WalkRules, dirSize?: bigint): Promise<Slot[]> {
   const { ignores } = rules
   const path = base + dir.diskRel
-  let dirents: Dirent[]
+  let dirents: FsDirent[]
   try {
     dirents = dirSize !== undefined && dirSize <= syncListingBytes
-      ? readdirSync(path, { withFileTypes: true })
-      : await readdir(path, { withFileTypes: true })
+      ? rules.fs.readdirSync(path)
+      : await rules.fs.readdir(path)
   } catch (err) {
     if (dir.name !== '' && isNotFoundError(err)) return []
     return [{ key: `${dir.name}/`, name: dir.name, diskRel: dir.diskRel, ignored: false, error: fsError(err, 'listing directory', path) }]
@@ -217,7 +218,7 @@ async function pause (started: { at: number }): Promise<void> {
 }
 
 /** Lstats a run of slots into walk items, yielding to the event loop when a turn ran long. */
-async function inspectRun (base: string, run: readonly Slot[], started: { at: number }): Promise<WalkItem[]> {
+async function inspectRun (fs: FolderFs, base: string, run: readonly Slot[], started: { at: number }): Promise<WalkItem[]> {
   const out: WalkItem[] = []
   for (const slot of run) {
     if (slot.error !== undefined) {
@@ -226,7 +227,7 @@ async function inspectRun (base: string, run: readonly Slot[], started: { at: nu
     }
     let entry: WalkEntry | undefined
     try {
-      entry = inspectSync(base, slot.name, slot.diskRel)
+      entry = inspectSync(fs, base, slot.name, slot.diskRel)
     } catch (err) {
       out.push({ kind: 'error', name: slot.name, error: fsError(err, 'reading', base + slot.diskRel) })
       continue
@@ -267,17 +268,17 @@ async function * walkTree (root: string, start: PendingDir, rules: WalkRules, si
       top.pos++
     }
     checkAborted(signal, `scanning ${root}`)
-    const items = await inspectRun(base, run, started)
+    const items = await inspectRun(rules.fs, base, run, started)
     if (items.length > 0) yield items
   }
 }
 
 /** True when every parent directory of `name` is a real directory (no symlink on the way). */
-async function parentsAreDirectories (root: string, name: string): Promise<boolean> {
+async function parentsAreDirectories (fs: FolderFs, root: string, name: string): Promise<boolean> {
   const parts = name.split('/')
   for (let i = 1; i < parts.length; i++) {
     try {
-      const st = await lstat(join(root, ...parts.slice(0, i)))
+      const st = await fs.lstat(join(root, ...parts.slice(0, i)))
       if (!st.isDirectory()) return false
     } catch (err) {
       if (isNotFoundError(err)) return false
@@ -297,8 +298,8 @@ async function * walkPath (root: string, name: string, rules: WalkRules, signal:
   const ignored = ignores.match(name).ignored
   let entry: WalkEntry | undefined
   try {
-    if (!(await parentsAreDirectories(root, name))) return
-    entry = await readWalkEntry(root, name, name)
+    if (!(await parentsAreDirectories(rules.fs, root, name))) return
+    entry = await readWalkEntry(rules.fs, root, name, name)
   } catch (err) {
     yield [{ kind: 'error', name, error: fsError(err, 'reading', join(root, name)) }]
     return
@@ -315,7 +316,7 @@ async function * walkPath (root: string, name: string, rules: WalkRules, signal:
  * error items, never for a single entry.
  */
 export async function * walkFolderBatches (root: string, opts: WalkOptions = {}): AsyncGenerator<WalkItem[]> {
-  const rules: WalkRules = { ignores: opts.ignores ?? noIgnores, onTemporary: opts.onTemporary }
+  const rules: WalkRules = { fs: opts.fs ?? nodeFs, ignores: opts.ignores ?? noIgnores, onTemporary: opts.onTemporary }
   for (const name of minimalPaths(opts.paths ?? [''])) {
     yield * walkPath(root, name, rules, opts.signal)
   }

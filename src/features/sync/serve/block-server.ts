@@ -10,13 +10,14 @@
  * against the requested SHA-256. The receiver checks every block whatever the sender did.
  * Reads run in the thread pool, a bounded number at once.
  */
-import { closeSync, constants, fstatSync, open, openSync, read, readSync } from 'node:fs'
 import { createHash } from 'node:crypto'
 import type { BepRequest, BepResponseCode } from '../wire/messages.js'
 import { responseFrame } from '../wire/response-frame.js'
 import { encodeFrame } from '../wire/framing.js'
 import { BufferPool } from '../wire/buffer-pool.js'
-import { CheckedDirs, nameProblem, resolveInFolder } from '../puller/names.js'
+import { CheckedDirs, nameProblem, resolveInFolder } from '../fs/names.js'
+import { nodeFs } from '../fs/node.js'
+import type { FolderFs } from '../fs/types.js'
 import type { BlockInfo, FolderId } from '../types.js'
 
 /** Largest block a Request may ask for (BEP's 16 MiB). */
@@ -43,6 +44,8 @@ export interface BlockServerOptions {
   maxReads?: number
   /** Test fault: flip a bit of every block served. */
   corrupt?: boolean
+  /** The file system folders are read from (default: the real disk). */
+  fs?: FolderFs
 }
 
 /** A served request: the frame to send, and whether the file on disk no longer matches the index. */
@@ -86,24 +89,20 @@ interface OpenFile {
   dropped: boolean
 }
 
-const noFollow = constants.O_NOFOLLOW ?? 0
-const nonBlock = constants.O_NONBLOCK ?? 0
-
-const readFlags = constants.O_RDONLY | noFollow | nonBlock
-
-async function openFd (path: string, small: boolean): Promise<number> {
-  if (small) return openSync(path, readFlags)
-  return await new Promise((resolve, reject) => open(path, readFlags, (err, fd) => err === null ? resolve(fd) : reject(err)))
+/** Opens for reading, never through a symlink, without blocking on a FIFO. */
+async function openFd (fs: FolderFs, path: string, small: boolean): Promise<number> {
+  if (small) return fs.openFdSync(path, true)
+  return await fs.openFd(path, true)
 }
 
-async function readInto (fd: number, buf: Buffer, offset: number, length: number, position: number): Promise<number> {
-  if (length <= smallBlock) return readSync(fd, buf, offset, length, position)
-  return await new Promise((resolve, reject) => read(fd, buf, offset, length, position, (err, n) => err === null ? resolve(n) : reject(err)))
+async function readInto (fs: FolderFs, fd: number, buf: Buffer, offset: number, length: number, position: number): Promise<number> {
+  if (length <= smallBlock) return fs.readFdSync(fd, buf, offset, length, position)
+  return await fs.readFd(fd, buf, offset, length, position)
 }
 
-function closeFd (fd: number): void {
+function closeFd (fs: FolderFs, fd: number): void {
   try {
-    closeSync(fd)
+    fs.closeFdSync(fd)
   } catch {
     // Closing a read-only descriptor fails only if it is already gone; nothing to recover.
   }
@@ -112,6 +111,7 @@ function closeFd (fd: number): void {
 /** Answers block requests for the folders of one device. */
 export class BlockServer {
   readonly #o: BlockServerOptions
+  readonly #fs: FolderFs
   readonly #files = new Map<string, OpenFile>()
   readonly #opening = new Map<string, Promise<OpenFile>>()
   readonly #dirs = new CheckedDirs()
@@ -124,6 +124,7 @@ export class BlockServer {
 
   constructor (options: BlockServerOptions) {
     this.#o = options
+    this.#fs = options.fs ?? nodeFs
   }
 
   /**
@@ -148,13 +149,13 @@ export class BlockServer {
       const at = out?.dataOffset ?? 0
       let done = 0
       while (done < req.size) {
-        const n = await readInto(file.fd, buf, at + done, req.size - done, req.offset + done)
+        const n = await readInto(this.#fs, file.fd, buf, at + done, req.size - done, req.offset + done)
         if (n === 0) break
         done += n
       }
       const block = buf.subarray(at, at + done)
       const release = out === undefined ? undefined : () => { this.#frames.release(out.frame) }
-      if (req.hash.length === 32 && !isScannedBlock(file, req) && !createHash('sha256').update(block).digest().equals(req.hash)) {
+      if (req.hash.length === 32 && !isScannedBlock(this.#fs, file, req) && !createHash('sha256').update(block).digest().equals(req.hash)) {
         release?.()
         this.#drop(key)
         return { ...answer(req.id, 'invalidFile'), changed: true }
@@ -212,13 +213,13 @@ export class BlockServer {
   async #open (key: string, folder: FolderId, name: string, root: string, small: boolean): Promise<OpenFile> {
     const record = this.#o.servable(folder, name)
     if (record === undefined) throw new Error('not a current local file')
-    const path = await resolveInFolder(root, name, { checked: this.#dirs })
-    const fd = await openFd(path, small)
+    const path = await resolveInFolder(this.#fs, root, name, { checked: this.#dirs })
+    const fd = await openFd(this.#fs, path, small)
     let stamp: Stamp | undefined
     try {
-      stamp = stampIfScanned(fd, record)
+      stamp = stampIfScanned(this.#fs, fd, record)
     } catch (err) {
-      closeFd(fd)
+      closeFd(this.#fs, fd)
       throw err
     }
     const file: OpenFile = { fd, stamp, lastUsed: Date.now(), users: 0, dropped: false }
@@ -254,13 +255,13 @@ export class BlockServer {
     if (file === undefined) return
     this.#files.delete(key)
     file.dropped = true
-    if (file.users === 0) closeFd(file.fd)
+    if (file.users === 0) closeFd(this.#fs, file.fd)
   }
 
   #release (file: OpenFile): void {
     file.users--
     file.lastUsed = Date.now()
-    if (file.dropped && file.users === 0) closeFd(file.fd)
+    if (file.dropped && file.users === 0) closeFd(this.#fs, file.fd)
   }
 
   async #readSlot (): Promise<void> {
@@ -278,8 +279,8 @@ export class BlockServer {
   }
 }
 
-function stampIfScanned (fd: number, record: ServableRecord): Stamp | undefined {
-  const st = fstatSync(fd, { bigint: true })
+function stampIfScanned (fs: FolderFs, fd: number, record: ServableRecord): Stamp | undefined {
+  const st = fs.fstatSync(fd)
   const scannedNs = BigInt(record.modifiedS) * 1_000_000_000n + BigInt(record.modifiedNs)
   if (st.size !== BigInt(record.size) || st.mtimeNs !== scannedNs) return undefined
   if (record.inode !== undefined && st.ino !== BigInt(record.inode)) return undefined
@@ -292,12 +293,12 @@ function stampIfScanned (fd: number, record: ServableRecord): Stamp | undefined 
  * it matched its scan (write(2) updates the modification and change times before it copies
  * data, so an unchanged fstat after a read means the read saw the scanned bytes).
  */
-function isScannedBlock (file: OpenFile, req: BepRequest): boolean {
+function isScannedBlock (fs: FolderFs, file: OpenFile, req: BepRequest): boolean {
   const stamp = file.stamp
   if (stamp === undefined || stamp.blockSize <= 0) return false
   const block = stamp.blocks[Math.floor(req.offset / stamp.blockSize)]
   if (block === undefined || block.offset !== req.offset || block.size !== req.size || !Buffer.from(block.hash.buffer, block.hash.byteOffset, block.hash.byteLength).equals(req.hash)) return false
-  const st = fstatSync(file.fd, { bigint: true })
+  const st = fs.fstatSync(file.fd)
   if (st.size === stamp.size && st.mtimeNs === stamp.mtimeNs && st.ctimeNs === stamp.ctimeNs) return true
   file.stamp = undefined
   return false

@@ -3,6 +3,7 @@
  * calls, the trash can and simple implementations, and a factory from the folder's config.
  */
 import type { VersioningConfig } from '../types.js'
+import type { FolderFs } from '../fs/types.js'
 import { SimpleVersioner } from './simple.js'
 import { TrashCanVersioner } from './trashcan.js'
 
@@ -14,10 +15,10 @@ export type { SimpleOptions } from './simple.js'
 export { versionsDirName } from './common.js'
 
 /** The versioner a folder's config asks for, or undefined for `none`. */
-export function createVersioner (config: VersioningConfig): TrashCanVersioner | SimpleVersioner | undefined {
+export function createVersioner (config: VersioningConfig, fs?: FolderFs): TrashCanVersioner | SimpleVersioner | undefined {
   switch (config.type) {
     case 'none': return undefined
-    case 'trashcan': return new TrashCanVersioner({ cleanoutDays: config.cleanoutDays })
-    case 'simple': return new SimpleVersioner({ keep: config.keep })
+    case 'trashcan': return new TrashCanVersioner({ cleanoutDays: config.cleanoutDays, fs })
+    case 'simple': return new SimpleVersioner({ keep: config.keep, fs })
   }
 }

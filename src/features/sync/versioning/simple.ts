@@ -6,10 +6,11 @@
  * file are kept. Two archives within the same second share a name: the later replaces the
  * earlier.
  */
-import { readdir, unlink } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { WeftError } from '../../../core/errors.js'
-import { errnoCode } from '../puller/disk.js'
+import { errnoCode } from '../fs/errors.js'
+import { nodeFs } from '../fs/node.js'
+import type { FolderFs } from '../fs/types.js'
 import { archiveSource, moveAtomically, versionPath } from './common.js'
 import type { Versioner } from './types.js'
 
@@ -19,6 +20,8 @@ export interface SimpleOptions {
   keep: number
   /** Clock (tests). */
   now?: () => Date
+  /** The folder's file system (default: the real disk). */
+  fs?: FolderFs
 }
 
 function pad (n: number, width = 2): string {
@@ -51,19 +54,21 @@ function escapeRegExp (text: string): string {
 /** Keeps the last N versions of each file in `.stversions/`. */
 export class SimpleVersioner implements Versioner {
   private readonly keep: number
+  private readonly fs: FolderFs
 
   constructor (private readonly options: SimpleOptions) {
     if (!Number.isSafeInteger(options.keep) || options.keep < 1) throw new WeftError('INVALID_ARGUMENT', `simple versioning keeps at least 1 version, got ${options.keep}`)
     this.keep = options.keep
+    this.fs = options.fs ?? nodeFs
   }
 
   /** Moves `name` to its tagged version name, then prunes its versions beyond `keep`. */
   async archive (folderRoot: string, name: string): Promise<void> {
-    const source = await archiveSource(folderRoot, name)
+    const source = await archiveSource(this.fs, folderRoot, name)
     if (source === undefined) return
     const tag = versionTag(this.options.now?.() ?? new Date())
-    const target = await versionPath(folderRoot, taggedName(name, tag))
-    await moveAtomically(source, target)
+    const target = await versionPath(this.fs, folderRoot, taggedName(name, tag))
+    await moveAtomically(this.fs, source, target)
     await this.prune(dirname(target), name.slice(name.lastIndexOf('/') + 1))
   }
 
@@ -72,13 +77,13 @@ export class SimpleVersioner implements Versioner {
     const [stem, ext] = splitExt(base)
     const pattern = new RegExp(`^${escapeRegExp(stem)}~(\\d{8}-\\d{6})${escapeRegExp(ext)}$`)
     const versions: Array<{ name: string, tag: string }> = []
-    for (const entry of await readdir(dir, { withFileTypes: true })) {
+    for (const entry of await this.fs.readdir(dir)) {
       const match = pattern.exec(entry.name)
       if (match?.[1] !== undefined && !entry.isDirectory()) versions.push({ name: entry.name, tag: match[1] })
     }
     versions.sort((a, b) => b.tag.localeCompare(a.tag))
     for (const old of versions.slice(this.keep)) {
-      await unlink(`${dir}/${old.name}`).catch((err: unknown) => { if (errnoCode(err) !== 'ENOENT') throw err })
+      await this.fs.unlink(`${dir}/${old.name}`).catch((err: unknown) => { if (errnoCode(err) !== 'ENOENT') throw err })
     }
   }
 }

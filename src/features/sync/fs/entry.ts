@@ -1,51 +1,17 @@
 /**
- * File system helpers of the puller: what is on disk at a name, whether it still is what the
- * index recorded at the last scan (size, mtime s+ns, inode, permissions, link target, as the
- * scanner compares them), directory fsync, and file system errors as WeftErrors, where a full
- * disk or exhausted quota (ENOSPC, EDQUOT) becomes a {@link DiskFullError}.
+ * What is on disk at a name, and whether it still is what the index recorded at the last scan
+ * (size, mtime s+ns, inode, permissions, link target, as the scanner compares them): the
+ * puller checks this before it replaces or removes anything.
  */
-import { lstatSync } from 'node:fs'
-import { open, readlink } from 'node:fs/promises'
-import type { BigIntStats } from 'node:fs'
-import { WeftError } from '../../../core/errors.js'
 import type { FileInfo } from '../types.js'
-import { errnoCode, fsError } from '../scanner/fs-errors.js'
-
-/** Re-exported for the puller and versioning: one definition, in scanner/fs-errors.ts. */
-export { errnoCode }
-
-/** The disk (or the user's quota) is full: the puller stops, nothing was replaced. */
-export class DiskFullError extends WeftError {
-  override readonly name: string = 'DiskFullError'
-
-  constructor (path: string, options?: { cause?: unknown }) {
-    super('DISK_FULL', `disk full: no space left to write ${path}`, options)
-  }
-}
-
-/** True for "no space left on device" and "disk quota exceeded". */
-export function isDiskFull (err: unknown): boolean {
-  if (err instanceof DiskFullError) return true
-  const code = errnoCode(err)
-  return code === 'ENOSPC' || code === 'EDQUOT'
-}
-
-/** Wraps a file system error from `action` on `path` into a WeftError. */
-export function pullFsError (err: unknown, action: string, path: string): WeftError {
-  if (!(err instanceof WeftError) && isDiskFull(err)) return new DiskFullError(path, { cause: err })
-  return fsError(err, action, path)
-}
-
-/** Throws WeftError `ABORTED` when the signal has fired. */
-export function checkPullAborted (signal: AbortSignal | undefined): void {
-  if (signal?.aborted === true) throw new WeftError('ABORTED', 'pull aborted', { cause: signal.reason })
-}
+import { pullFsError } from './errors.js'
+import type { FolderFs, FsStats } from './types.js'
 
 /** What is at a path, without following a symlink there. */
 export type DiskEntry =
   | { kind: 'none' }
-  | { kind: 'file' | 'directory' | 'other', stats: BigIntStats }
-  | { kind: 'symlink', stats: BigIntStats, target: string }
+  | { kind: 'file' | 'directory' | 'other', stats: FsStats }
+  | { kind: 'symlink', stats: FsStats, target: string }
 
 /**
  * Looks at a path with lstat (and readlink for a symlink). The lstat runs on the calling
@@ -53,15 +19,15 @@ export type DiskEntry =
  * thread pool costs the event loop tens of microseconds and a missing entry an exception
  * with a stack trace; a pull of 100,000 small files makes three of these per file.
  */
-export async function diskEntryAt (path: string): Promise<DiskEntry> {
-  let stats: BigIntStats | undefined
+export async function diskEntryAt (fs: FolderFs, path: string): Promise<DiskEntry> {
+  let stats: FsStats | undefined
   try {
-    stats = lstatSync(path, { bigint: true, throwIfNoEntry: false })
+    stats = fs.lstatSync(path)
   } catch (err) {
     throw pullFsError(err, 'lstat', path)
   }
   if (stats === undefined) return { kind: 'none' }
-  if (stats.isSymbolicLink()) return { kind: 'symlink', stats, target: await readlink(path) }
+  if (stats.isSymbolicLink()) return { kind: 'symlink', stats, target: await fs.readlink(path) }
   if (stats.isFile()) return { kind: 'file', stats }
   if (stats.isDirectory()) return { kind: 'directory', stats }
   return { kind: 'other', stats }
@@ -101,7 +67,7 @@ export function localChange (entry: DiskEntry, current: FileInfo | undefined, op
 }
 
 /** The pulled record with what the file system now holds at its name (mtime, inode, mode). */
-export function asOnDisk (file: FileInfo, stats: BigIntStats): FileInfo {
+export function asOnDisk (file: FileInfo, stats: FsStats): FileInfo {
   const mtimeNs = stats.mtimeNs
   return {
     ...file,
@@ -109,18 +75,5 @@ export function asOnDisk (file: FileInfo, stats: BigIntStats): FileInfo {
     modifiedNs: file.type === 'file' ? Number(mtimeNs % 1_000_000_000n) : file.modifiedNs,
     permissions: file.type === 'symlink' ? file.permissions : Number(stats.mode & 0o777n),
     inode: Number(stats.ino)
-  }
-}
-
-/** Flushes a directory's entries (after a rename, create or unlink in it). */
-export async function fsyncDir (dir: string): Promise<void> {
-  const handle = await open(dir, 'r')
-  try {
-    await handle.sync()
-  } catch (err) {
-    // Some file systems refuse fsync on directories (EINVAL); there is nothing more to do there.
-    if (errnoCode(err) !== 'EINVAL' && errnoCode(err) !== 'EISDIR') throw err
-  } finally {
-    await handle.close()
   }
 }

@@ -14,10 +14,11 @@
  *   segment by segment), so that nothing is ever written through a link out of the folder.
  */
 import { createHash } from 'node:crypto'
-import { lstat, mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { WeftError } from '../../../core/errors.js'
 import { internalNames, tempPrefix, tempSuffix } from '../types.js'
+import { errnoCode } from './errors.js'
+import type { FolderFs } from './types.js'
 
 const internal: ReadonlySet<string> = new Set(internalNames.map((n) => n.toLowerCase()))
 // eslint-disable-next-line no-control-regex
@@ -99,13 +100,13 @@ export class CheckedDirs {
 }
 
 /**
- * Validates `name` and returns its absolute path under `root`, after checking with lstat
+ * Validates `name` and returns its absolute path under `root`, after checking with `fs`'s lstat
  * that every existing parent below the root is a real directory (not a symlink). Missing
  * parents are created when asked, else left alone (the caller finds out with ENOENT).
  * Throws `INVALID_ARGUMENT` for a refused name, `FORBIDDEN` for a symlink or non-directory
  * parent.
  */
-export async function resolveInFolder (root: string, name: string, options: ResolveOptions = {}): Promise<string> {
+export async function resolveInFolder (fs: FolderFs, root: string, name: string, options: ResolveOptions = {}): Promise<string> {
   const segments = validateName(name)
   let dir = root
   const now = Date.now()
@@ -115,22 +116,22 @@ export async function resolveInFolder (root: string, name: string, options: Reso
     if (options.checked?.has(dir, now) === true) continue
     let exists = true
     try {
-      const st = await lstat(dir)
+      const st = await fs.lstat(dir)
       if (st.isSymbolicLink()) throw new WeftError('FORBIDDEN', `refused name ${JSON.stringify(name)}: parent ${JSON.stringify(segment)} is a symlink`)
       if (!st.isDirectory()) throw new WeftError('FORBIDDEN', `refused name ${JSON.stringify(name)}: parent ${JSON.stringify(segment)} is not a directory`)
     } catch (err) {
       if (err instanceof WeftError) throw err
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+      if (errnoCode(err) !== 'ENOENT') throw err
       exists = false
     }
     if (!exists) {
       if (options.createParents !== true) return join(root, ...segments)
       try {
-        await mkdir(dir, { mode: 0o755 })
+        await fs.mkdir(dir, 0o755)
       } catch (err) {
         // Someone else (a concurrent pull) created it: check it again on the next round.
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
-        const st = await lstat(dir)
+        if (errnoCode(err) !== 'EEXIST') throw err
+        const st = await fs.lstat(dir)
         if (!st.isDirectory()) throw new WeftError('FORBIDDEN', `refused name ${JSON.stringify(name)}: parent ${JSON.stringify(segment)} is not a directory`)
       }
     }

@@ -1,6 +1,7 @@
 /**
- * File system errors of the scanner as WeftErrors: a missing file is `NOT_FOUND`, a refused
- * one `FORBIDDEN`, an aborted scan `ABORTED`, anything else `INTERNAL`; the Node error is kept
+ * File system errors as WeftErrors: a missing file is `NOT_FOUND`, a refused one `FORBIDDEN`,
+ * a full disk or exhausted quota a {@link DiskFullError} (`DISK_FULL`, where the puller asks
+ * for it), an aborted operation `ABORTED`, anything else `INTERNAL`; the system error is kept
  * as the cause and its code in the message.
  */
 import { WeftError } from '../../../core/errors.js'
@@ -31,4 +32,31 @@ export function fsError (err: unknown, action: string, path: string): WeftError 
 /** Throws WeftError `ABORTED` when the signal has fired. */
 export function checkAborted (signal: AbortSignal | undefined, what: string): void {
   if (signal?.aborted === true) throw new WeftError('ABORTED', `${what}: aborted`, { cause: signal.reason })
+}
+
+/** The disk (or the user's quota) is full: the puller stops, nothing was replaced. */
+export class DiskFullError extends WeftError {
+  override readonly name: string = 'DiskFullError'
+
+  constructor (path: string, options?: { cause?: unknown }) {
+    super('DISK_FULL', `disk full: no space left to write ${path}`, options)
+  }
+}
+
+/** True for "no space left on device" and "disk quota exceeded". */
+export function isDiskFull (err: unknown): boolean {
+  if (err instanceof DiskFullError) return true
+  const code = errnoCode(err)
+  return code === 'ENOSPC' || code === 'EDQUOT'
+}
+
+/** Wraps a file system error of the puller from `action` on `path` into a WeftError. */
+export function pullFsError (err: unknown, action: string, path: string): WeftError {
+  if (!(err instanceof WeftError) && isDiskFull(err)) return new DiskFullError(path, { cause: err })
+  return fsError(err, action, path)
+}
+
+/** Throws WeftError `ABORTED` when the signal has fired (the puller's wording). */
+export function checkPullAborted (signal: AbortSignal | undefined): void {
+  if (signal?.aborted === true) throw new WeftError('ABORTED', 'pull aborted', { cause: signal.reason })
 }
