@@ -271,6 +271,9 @@ export class FolderRunner {
   }
 
   async #pull (names?: ReadonlySet<string>): Promise<void> {
+    // As before a scan: nothing is pulled into a folder whose root or marker is gone (an
+    // unmounted disk), and a pass that finds it gone keeps the folder in its error state.
+    await checkFolderPresent(this.config.path, this.#fs)
     if (this.config.type === 'sendonly') return
     // The need list is taken and pulled in batches (name order, resuming after the last name of
     // the previous batch), so memory stays bounded however many files a folder needs.

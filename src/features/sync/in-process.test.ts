@@ -152,6 +152,28 @@ describe('sync services in one process (memory fs, memory mesh)', () => {
     assert.deepEqual(Object.keys(b.fs.snapshot(root)).sort(), ['.stfolder', 'keep.txt'])
   })
 
+  it('pulls nothing into a folder whose marker is gone, and stays in error until it is back', async () => {
+    const hub = new MemoryHub()
+    const [ia, ib] = ids(2) as [DeviceId, DeviceId]
+    const a = await start(hub, ia, [ia, ib], { files: { 'one.txt': '1' } })
+    const b = await start(hub, ib, [ia, ib])
+    await a.mesh.connect(ib, [])
+    await until('b has a\'s folder', () => same(a, b))
+    // As an unmounted disk: b's folder root is empty, marker and all.
+    await b.fs.unlink(join(root, 'one.txt'))
+    await b.fs.unlink(join(root, '.stfolder'))
+    b.service.rescan(folder)
+    await until('b stops in error', () => view(b).state === 'error')
+    a.fs.writeFileSync(join(root, 'two.txt'), '2')
+    await rescan(a)
+    await until('b learned of two.txt', () => view(b).need.files > 0)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    assert.equal(view(b).state, 'error')
+    assert.match(view(b).error ?? '', /stfolder|marker|missing/i)
+    assert.deepEqual(Object.keys(b.fs.snapshot(root)), [], 'nothing was pulled into the empty root')
+    assert.equal(Object.keys(a.fs.snapshot(root)).includes('one.txt'), true, 'a lost nothing')
+  })
+
   it('keeps what a remote change replaces or deletes in the trash can', async () => {
     const hub = new MemoryHub()
     const [ia, ib] = ids(2) as [DeviceId, DeviceId]
