@@ -22,6 +22,13 @@ export function socketMeshStream (socket: Socket, remote: DeviceId, protocol: st
   // corked at the first and uncorked before the next turn (or once enough is held back).
   let corked = false
   let abortedWith: Error | undefined
+  // Writers waiting for the socket to drain share one wait: one pair of listeners on the
+  // socket however many write at once (16 Responses being served, say), not one per writer.
+  let draining: Promise<void> | undefined
+  const drainedShared = async (): Promise<void> => {
+    draining ??= drained(socket).finally(() => { draining = undefined })
+    await draining
+  }
   const flush = (): void => {
     if (!corked) return
     corked = false
@@ -44,7 +51,8 @@ export function socketMeshStream (socket: Socket, remote: DeviceId, protocol: st
       if (socket.writableLength < maxCorkedBytes) return
       flush()
       if (!socket.writableNeedDrain) return
-      await drained(socket, options?.signal)
+      if (options?.signal === undefined) await drainedShared()
+      else await drained(socket, options.signal)
       if (socket.destroyed) throw new WeftError('PROTOCOL_ERROR', 'stream closed while waiting to write')
     },
     closeWrite: async () => {

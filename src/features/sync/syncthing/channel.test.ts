@@ -1,7 +1,8 @@
 /**
  * SocketChannel over a real loopback TCP connection: chunks arrive in order, an abort ends a
  * waiting read with ABORTED, and a long-lived signal passed to many reads never holds more
- * than one abort listener (they used to pile up, one per wait).
+ * than one abort listener (they used to pile up, one per wait); writers waiting for a full
+ * socket share one drain listener.
  */
 import { describe, it } from 'node:test'
 import { strict as assert } from 'node:assert'
@@ -52,6 +53,28 @@ describe('SocketChannel', () => {
       const reading = channel.read(controller.signal)
       controller.abort()
       await assert.rejects(reading, { code: 'ABORTED' })
+    } finally {
+      close()
+    }
+  })
+
+  it('writers waiting for a full socket to drain share one drain listener, and all go on once it drains', async () => {
+    const { a, b, close } = await pair()
+    try {
+      const channel = new SocketChannel(b)
+      a.pause()
+      const big = Buffer.alloc(1024 * 1024, 1)
+      const writes = Array.from({ length: 20 }, async () => { await channel.write(big) })
+      await new Promise((resolve) => setImmediate(resolve))
+      assert.ok(b.listenerCount('drain') <= 1, `${b.listenerCount('drain')} drain listeners for 20 waiting writers`)
+      assert.ok(b.listenerCount('close') <= 2, `${b.listenerCount('close')} close listeners`)
+      let got = 0
+      a.on('data', (chunk: Buffer) => { got += chunk.length })
+      a.resume()
+      await Promise.all(writes)
+      assert.equal(b.listenerCount('drain'), 0)
+      while (got < 20 * big.length) await new Promise((resolve) => setTimeout(resolve, 5))
+      assert.equal(got, 20 * big.length)
     } finally {
       close()
     }

@@ -22,6 +22,7 @@ export class SocketChannel implements BepTransport {
   #ended = false
   #error: Error | undefined
   #wake: (() => void) | undefined
+  #draining: Promise<void> | undefined
 
   constructor (socket: Socket) {
     this.socket = socket
@@ -83,7 +84,15 @@ export class SocketChannel implements BepTransport {
     if (socket.destroyed || socket.writableEnded) throw new WeftError('PEER_UNREACHABLE', 'connection closed')
     const onWritten = options?.onWritten
     if (onWritten === undefined ? socket.write(data) : socket.write(data, () => { onWritten() })) return
-    await new Promise<void>((resolve, reject) => {
+    // Writers waiting at once (Responses served in parallel) share one wait: one pair of
+    // listeners on the socket, not one per writer.
+    this.#draining ??= this.#drained().finally(() => { this.#draining = undefined })
+    await this.#draining
+  }
+
+  #drained (): Promise<void> {
+    const socket = this.socket
+    return new Promise<void>((resolve, reject) => {
       const done = (err?: Error): void => {
         socket.off('drain', onDrain)
         socket.off('close', onClose)
