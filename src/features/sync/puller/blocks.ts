@@ -199,6 +199,17 @@ export async function assembleBlocks (ctx: AssembleContext): Promise<void> {
   if (ctx.localPlaces === undefined && ctx.deps.localBlocks?.findMany !== undefined) {
     ctx.localPlaces = ctx.deps.localBlocks.findMany(ctx.file.blocks.filter((b) => b.size > 0).map((b) => b.hash))
   }
+  // A file of one block (most small files) has no sibling fetches to stop: no controller of its own.
+  if (ctx.file.blocks.length <= 1) {
+    checkPullAborted(ctx.signal)
+    if (ctx.file.blocks.length === 0) return
+    try {
+      await placeBlock(ctx, 0, oldOffsets, ctx.signal)
+    } catch (err) {
+      throw ctx.signal.aborted ? new WeftError('ABORTED', 'pull aborted', { cause: ctx.signal.reason }) : err
+    }
+    return
+  }
   const stop = new AbortController()
   // Each block in flight listens on this signal while it waits for the byte budget and for its
   // request: two listeners per block in flight is expected, not a leak (Node warns at 11).
