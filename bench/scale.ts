@@ -18,6 +18,9 @@
  *   --timeout S      give up on any other phase after S seconds (default 3600)
  *   --heap-dir DIR   start the daemons with --heapsnapshot-signal=SIGUSR2 writing into DIR
  *                    (send `kill -USR2 PID` by hand; the PIDs are printed)
+ *   --no-gc-trace    do not start the daemons with --trace-gc (by default each phase also
+ *                    shows the largest heap left after a full collection, an upper bound of
+ *                    the live JavaScript data: peak RSS alone mixes live data with garbage)
  */
 import { spawn } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
@@ -49,6 +52,7 @@ const keep = process.argv.includes('--keep')
 const pullCapS = Number(option('--pull-cap') ?? 1800)
 const timeoutS = Number(option('--timeout') ?? 3600)
 const heapDir = option('--heap-dir')
+const gcTrace = !process.argv.includes('--no-gc-trace')
 if (!Number.isInteger(files) || files < 1 || !(pullCapS > 0) || !(timeoutS > 0)) {
   throw new Error('usage: npm run bench:scale -- [--files N] [--data DIR] [--keep] [--pull-cap S] [--timeout S] [--heap-dir DIR]')
 }
@@ -64,7 +68,23 @@ interface Phase {
   peak: [number, number]
   /** The `weft status` split at the highest RSS it saw, MB. */
   split: [StatusMemory | undefined, StatusMemory | undefined]
+  /** Largest heap after a full collection (MB) in the phase and how many there were, per daemon. */
+  live: [FullGcs, FullGcs]
   note?: string
+}
+
+/** Full collections (mark-compact) a daemon's --trace-gc output shows. */
+interface FullGcs { count: number, maxAfterMb: number }
+
+/** Reads the mark-compact lines of --trace-gc output ("Mark-Compact 150.2 (160.3) -> 40.1 (50.2) MB"). */
+function fullGcs (output: string): FullGcs {
+  let count = 0
+  let maxAfterMb = 0
+  for (const m of output.matchAll(/Mark-Compact[^\n]*? [\d.]+ \([\d.]+\) -> ([\d.]+) \([\d.]+\) MB/g)) {
+    count++
+    maxAfterMb = Math.max(maxAfterMb, Number(m[1]))
+  }
+  return { count, maxAfterMb }
 }
 
 /**
@@ -165,7 +185,8 @@ function row (p: Phase, idle: [number, number]): string {
     return `${p.peak[i].toFixed(0).padStart(4)} MB (+${over.toFixed(0)})${s === undefined ? '' : ` [heap ${s.heapUsed}/${s.heapTotal}, ext ${s.external}, buf ${s.arrayBuffers} at ${s.rss}]`}`
   }
   const flag = Math.max(...p.peak) > GOAL_MB ? '  OVER GOAL' : ''
-  return `| ${p.name} | ${p.seconds.toFixed(1)} s | ${side(0)} | ${side(1)} |${flag}${p.note === undefined ? '' : ` ${p.note}`}`
+  const live = gcTrace ? ` live ≤ ${p.live.map((l) => l.count === 0 ? '–' : `${l.maxAfterMb.toFixed(0)} MB (${l.count} full GCs)`).join(' / ')}` : ''
+  return `| ${p.name} | ${p.seconds.toFixed(1)} s | ${side(0)} | ${side(1)} |${flag}${live}${p.note === undefined ? '' : ` ${p.note}`}`
 }
 
 async function main (): Promise<void> {
@@ -186,10 +207,13 @@ async function main (): Promise<void> {
     console.log(`weft bench:scale — ${new Date().toISOString()}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${process.version}, ${files} files`)
     console.log(`tree of ${files} files in 1,000 directories: ${await ensureTree(tree, files)}`)
     await rm(recv, { recursive: true, force: true })
+    const flags = gcTrace ? ['--trace-gc'] : []
     if (heapDir !== undefined) {
       await mkdir(resolve(heapDir), { recursive: true })
-      process.env.WEFT_NODE_FLAGS = `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${resolve(heapDir)}`
+      flags.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${resolve(heapDir)}`)
     }
+    // bin/weft passes WEFT_NODE_FLAGS to node.
+    if (flags.length > 0) process.env.WEFT_NODE_FLAGS = flags.join(' ')
     const starting = startTestnet(2, { names: ['scale-send', 'scale-recv'] })
     net = await starting
     const [a, b] = net.daemons as [TestDaemon, TestDaemon]
@@ -204,10 +228,12 @@ async function main (): Promise<void> {
     const phases: Phase[] = []
     const phase = async (name: string, run: () => Promise<string | undefined>): Promise<void> => {
       sampler.start()
+      const outputAt = [a.output.length, b.output.length]
       const t = performance.now()
       const note = await run()
       const seconds = (performance.now() - t) / 1000
-      phases.push({ name, seconds, ...sampler.stop(), ...(note === undefined ? {} : { note }) })
+      const live: [FullGcs, FullGcs] = [fullGcs(a.output.slice(outputAt[0])), fullGcs(b.output.slice(outputAt[1]))]
+      phases.push({ name, seconds, ...sampler.stop(), live, ...(note === undefined ? {} : { note }) })
       console.log(row(phases[phases.length - 1]!, idle))
     }
     console.log(`idle RSS before the folder: sender ${idle[0].toFixed(0)} MB, receiver ${idle[1].toFixed(0)} MB; goal: under ${GOAL_MB} MB`)
