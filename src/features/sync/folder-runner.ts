@@ -6,6 +6,7 @@
  */
 import { rename } from 'node:fs/promises'
 import { join } from 'node:path'
+import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { Logger } from '../../core/log.js'
 import type { DeviceId } from '../../core/ids.js'
 import { WeftError, toWeftError } from '../../core/errors.js'
@@ -30,6 +31,13 @@ import { RateMeter } from './rate.js'
 
 /** Needed files pulled per batch (bounds the memory of a large pull). */
 const pullBatchSize = 2000
+/**
+ * Milliseconds a pass over every name spends taking one batch before it gives the event loop
+ * a turn: with no peer online, every needed file of a 1,000,000-file folder is only counted as
+ * waiting, and one synchronous loop over them held the daemon for a minute (its links timed
+ * out, so it stayed offline).
+ */
+const needBatchBudgetMs = 50
 /** Changed names remembered for the next pull pass; past this, the pass covers every name. */
 const maxNamedPull = 20_000
 
@@ -287,7 +295,7 @@ export class FolderRunner {
     const failedItems: Array<{ name: string, error: string }> = []
     for (;;) {
       let batch: { needs: NeededFile[], waiting: number, last?: string }
-      if (sorted === undefined) batch = await this.#neededBatch(index.needed(folder, this.config.type, 2000, after))
+      if (sorted === undefined) batch = await this.#neededBatch(index.needed(folder, this.config.type, 2000, after), needBatchBudgetMs)
       else {
         const chunk = sorted.slice(offset, offset + pullBatchSize)
         offset += chunk.length
@@ -302,6 +310,7 @@ export class FolderRunner {
       }
       if (batch.last === undefined) break
       after = batch.last
+      await nextTurn()
     }
     // A pass over some names keeps what earlier passes reported of the others.
     const earlier = names === undefined ? [] : this.failedItems.filter((f) => !names.has(f.name))
@@ -311,16 +320,20 @@ export class FolderRunner {
     this.#scheduleRetry(waiting)
   }
 
-  /** Up to `pullBatchSize` needed files of `entries` (name order); `last` is set when more may follow. */
-  async #neededBatch (entries: Iterable<NeededEntry>): Promise<{ needs: NeededFile[], waiting: number, last?: string }> {
+  /**
+   * Up to `pullBatchSize` needed files of `entries` (name order), taken for at most `budgetMs`
+   * when given; `last` is set when more may follow.
+   */
+  async #neededBatch (entries: Iterable<NeededEntry>, budgetMs = Infinity): Promise<{ needs: NeededFile[], waiting: number, last?: string }> {
     const { self } = this.#deps
     const folder = this.config.id
     const online = this.#deps.onlinePeers()
     const needs: NeededFile[] = []
     let waiting = 0
     let last: string | undefined
+    const started = performance.now()
     for (const entry of entries) {
-      if (needs.length >= pullBatchSize) return { needs, waiting, last }
+      if (needs.length >= pullBatchSize || (last !== undefined && performance.now() - started > budgetMs)) return { needs, waiting, last }
       last = entry.name
       if (entry.need.kind !== 'pull' && entry.need.kind !== 'delete') continue
       const file = entry.global.file
