@@ -21,6 +21,7 @@
  *   --no-gc-trace    do not start the daemons with --trace-gc (by default each phase also
  *                    shows the largest heap left after a full collection, an upper bound of
  *                    the live JavaScript data: peak RSS alone mixes live data with garbage)
+ * Flags already in WEFT_NODE_FLAGS (e.g. a V8 heap setting to try) are passed on too.
  */
 import { spawn } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
@@ -207,13 +208,15 @@ async function main (): Promise<void> {
     console.log(`weft bench:scale — ${new Date().toISOString()}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${process.version}, ${files} files`)
     console.log(`tree of ${files} files in 1,000 directories: ${await ensureTree(tree, files)}`)
     await rm(recv, { recursive: true, force: true })
-    const flags = gcTrace ? ['--trace-gc'] : []
+    // Flags given in WEFT_NODE_FLAGS (e.g. a V8 heap experiment) are kept.
+    const flags = [...(process.env.WEFT_NODE_FLAGS ?? '').split(' ').filter((f) => f !== ''), ...(gcTrace ? ['--trace-gc'] : [])]
     if (heapDir !== undefined) {
       await mkdir(resolve(heapDir), { recursive: true })
       flags.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${resolve(heapDir)}`)
     }
     // bin/weft passes WEFT_NODE_FLAGS to node.
     if (flags.length > 0) process.env.WEFT_NODE_FLAGS = flags.join(' ')
+    console.log(`daemons' extra node flags: ${flags.join(' ') || 'none'}`)
     const starting = startTestnet(2, { names: ['scale-send', 'scale-recv'] })
     net = await starting
     const [a, b] = net.daemons as [TestDaemon, TestDaemon]
