@@ -235,6 +235,8 @@ export class FolderRunner {
       if (adopted !== undefined) return { ...scanned, version: adopted.version, modifiedBy: adopted.modifiedBy, sequence: 0 }
       return { ...scanned, ...versioned(prev), ...(receiveOnly ? { locallyChanged: true } : {}) }
     })
+    // Names whose local record this scan changes: need depends on a name's records alone.
+    const touched = new Set<string>()
     const result = await scanFolder({
       root: this.config.path,
       fs: this.#fs,
@@ -250,6 +252,7 @@ export class FolderRunner {
       // Changes are committed in batches as the scan goes: a first scan of a large folder is
       // never held whole in memory, and members see files sooner.
       onChanged: (batch, known) => {
+        for (const f of batch) touched.add(f.name)
         index.updateLocal(folder, toLocal(batch, known))
         this.#deps.onLocalChange()
       }
@@ -266,6 +269,7 @@ export class FolderRunner {
     }
     for (const e of result.errors) this.#deps.log.warn({ folder, name: e.name, err: e.message }, 'could not scan')
     this.lastScanAt = Date.now()
+    for (const r of records) touched.add(r.name)
     if (records.length > 0) {
       index.updateLocal(folder, records)
       this.#deps.onLocalChange()
@@ -275,7 +279,12 @@ export class FolderRunner {
       stillNeeded: (name) => [...index.neededNamed(folder, this.config.type, [name])].some((e) => e.need.kind === 'pull')
     })
     if (removed.length > 0) this.#deps.log.info({ folder, count: removed.length }, 'removed temporary files no pull will resume')
-    this.#pullWanted = 'all'
+    // A scan of everything is followed by a pass over every name (also the periodic retry of
+    // whatever failed). A scan of some paths (the watcher's, often reporting the puller's own
+    // writes while a big pull runs) asks only for the names it changed: a pass over every
+    // name after each such scan read the whole index again every few seconds of a pull.
+    if (paths === undefined) this.#pullWanted = 'all'
+    else if (touched.size > 0) this.requestPull(touched)
   }
 
   async #pull (names?: ReadonlySet<string>): Promise<void> {
